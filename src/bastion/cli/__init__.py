@@ -1,0 +1,11 @@
+"""The `bastion` command line."""
+
+from bastion.cli import demo, hash  # noqa: F401  (modules register their commands)
+from bastion.cli.app import app
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,46 @@
+"""Safe decoding of media: sniffing, limits, colour and orientation rules, typed failures."""
+
+from bastion.media.errors import (
+    REASONS,
+    CorruptMedia,
+    DecompressionBomb,
+    EmptyMedia,
+    MediaError,
+    MediaTooLarge,
+    TruncatedMedia,
+    UnreadableMedia,
+    UnsupportedMedia,
+)
+from bastion.media.image import (
+    DEFAULT_LIMITS,
+    ORIENTATION_TO_VARIANT,
+    ImageInfo,
+    Limits,
+    decode_luma,
+    decode_rgb,
+    open_image,
+    to_rgb,
+)
+from bastion.media.sniff import Sniffed, sniff
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "ORIENTATION_TO_VARIANT",
+    "REASONS",
+    "CorruptMedia",
+    "DecompressionBomb",
+    "EmptyMedia",
+    "ImageInfo",
+    "Limits",
+    "MediaError",
+    "MediaTooLarge",
+    "Sniffed",
+    "TruncatedMedia",
+    "UnreadableMedia",
+    "UnsupportedMedia",
+    "decode_luma",
+    "decode_rgb",
+    "open_image",
+    "sniff",
+    "to_rgb",
+]

@@ -193,8 +193,10 @@ class EwFramework:
             yield Datum(f"cell {cell.category} x {cell.activity}", cell.citation)
         for f in self.factors:
             yield Datum(f"factor {f.id}", f.citation)
+        derived = {f.question_id for f in self.factors}
         for q in self.questions:
-            yield Datum(f"question {q.id}", q.citation)
+            if q.id not in derived:  # a factor's own question is cited by the factor
+                yield Datum(f"question {q.id}", q.citation)
         for m in self.statutory_maxima:
             yield Datum(f"statutory maximum {m.id}", m.citation)
         yield Datum("guilty plea applicability", self.guilty_plea.citation)
@@ -325,8 +327,10 @@ class UsFramework:
         for t in self.image_tiers:
             yield Datum(f"image tier {t.id}", t.citation)
         yield Datum("image counting", self.image_counting.citation)
+        derived = {c.question_id for c in self.characteristics}
         for q in self.questions:
-            yield Datum(f"question {q.id}", q.citation)
+            if q.id not in derived:  # a characteristic's own question is cited by it
+                yield Datum(f"question {q.id}", q.citation)
         yield Datum("sentencing table", self.table.citation)
         for n in self.notes:
             yield Datum(f"note {n.id}", n.citation)

@@ -86,7 +86,11 @@ class EwAssessment:
 
 def assess_england_wales(facts: CaseFacts, framework: EwFramework) -> EwAssessment:
     prefix = framework.info.question_prefix
-    answers = _answers_for(facts, framework)
+    answers = facts.answers_to(
+        framework.info.id,
+        framework.info.question_prefix,
+        {q.id: q.values for q in framework.questions},
+    )
     known = {c.id for c in framework.categories}
     for count in facts.counts:
         if count.category not in known:
@@ -136,26 +140,6 @@ def _unverified(framework: EwFramework, cells: tuple[CellFinding, ...]) -> tuple
         return d.label in used if d.label.startswith(("cell ", "category ")) else True
 
     return tuple(d for d in framework.data() if not d.citation.verified and shown(d))
-
-
-def _answers_for(facts: CaseFacts, framework: EwFramework) -> tuple[UserAnswer, ...]:
-    """The answers addressed to this framework, each checked against its question."""
-    prefix = framework.info.question_prefix
-    mine = tuple(a for a in facts.answers if a.framework_prefix == prefix)
-    questions = {q.id: q for q in framework.questions}
-    for answer in mine:
-        question = questions.get(answer.question)
-        if question is None:
-            raise FactsError(
-                f"answers[{answer.question}]",
-                f"not a question of {framework.info.id}; its questions are {', '.join(questions)}",
-            )
-        if answer.value not in question.values:
-            raise FactsError(
-                f"answers[{answer.question}].value",
-                f"{answer.value!r}: expected one of {', '.join(question.values)}",
-            )
-    return mine
 
 
 def _most_serious(
@@ -217,7 +201,7 @@ def _cells(
         messages.append(f"Production not applied: {answer.given_by} answered {answer.value!r}.")
     else:
         messages.append(
-            "Production is never inferred from hash matches: it applies only if the user marks it (question ew.production)."
+            f"Production is never inferred from hash matches: it applies only if the user marks it (question {framework.info.question_prefix}.production)."
         )
     return tuple(sorted(found, key=lambda f: f.activity.rank))
 

@@ -182,5 +182,25 @@ class CaseFacts:
                 ids.update(dict.fromkeys(f.evidence_ids))
         return tuple(ids)
 
+    def answers_to(
+        self, framework_id: str, prefix: str, questions: dict[str, tuple[str, ...]]
+    ) -> tuple[UserAnswer, ...]:
+        """The answers addressed to one framework (by question prefix), each checked against
+        its question's values. Answers to other frameworks are left alone."""
+        mine = tuple(a for a in self.answers if a.framework_prefix == prefix)
+        for answer in mine:
+            values = questions.get(answer.question)
+            if values is None:
+                raise FactsError(
+                    f"answers[{answer.question}]",
+                    f"not a question of {framework_id}; its questions are {', '.join(questions)}",
+                )
+            if answer.value not in values:
+                raise FactsError(
+                    f"answers[{answer.question}].value",
+                    f"{answer.value!r}: expected one of {', '.join(values)}",
+                )
+        return mine
+
     def answer(self, question_id: str) -> UserAnswer | None:
         return next((a for a in self.answers if a.question == question_id), None)

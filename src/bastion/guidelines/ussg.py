@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bastion.guidelines.citation import Citation, Datum
-from bastion.guidelines.errors import FactsError
 from bastion.guidelines.facts import CaseFacts, UserAnswer
 from bastion.guidelines.frameworks import (
     BaseLevel,
@@ -89,7 +88,11 @@ class UsAssessment:
 
 def assess_ussg(facts: CaseFacts, framework: UsFramework) -> UsAssessment:
     prefix = framework.info.question_prefix
-    answers = _answers_for(facts, framework)
+    answers = facts.answers_to(
+        framework.info.id,
+        framework.info.question_prefix,
+        {q.id: q.values for q in framework.questions},
+    )
     messages: list[str] = []
     questions: list[Question] = []
     base, base_answer = _base(facts, framework, questions)
@@ -175,25 +178,6 @@ def assess_ussg(facts: CaseFacts, framework: UsFramework) -> UsAssessment:
         unverified=tuple(d for d in framework.data() if not d.citation.verified),
         disclaimers=framework.disclaimers,
     )
-
-
-def _answers_for(facts: CaseFacts, framework: UsFramework) -> tuple[UserAnswer, ...]:
-    prefix = framework.info.question_prefix
-    mine = tuple(a for a in facts.answers if a.framework_prefix == prefix)
-    questions = {q.id: q for q in framework.questions}
-    for answer in mine:
-        question = questions.get(answer.question)
-        if question is None:
-            raise FactsError(
-                f"answers[{answer.question}]",
-                f"not a question of {framework.info.id}; its questions are {', '.join(questions)}",
-            )
-        if answer.value not in question.values:
-            raise FactsError(
-                f"answers[{answer.question}].value",
-                f"{answer.value!r}: expected one of {', '.join(question.values)}",
-            )
-    return mine
 
 
 def _base(

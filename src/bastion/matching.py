@@ -57,6 +57,7 @@ class Query:
 @dataclass(frozen=True, slots=True)
 class Match:
     bank: str
+    bank_id: int
     bank_kind: Kind
     bank_source: str
     entry_id: int
@@ -114,6 +115,10 @@ class Matcher:
         self._applied: set[int] = set()
         self._pdq_bank: dict[int, int] = {}
         self.refresh()
+
+    @property
+    def pdq_entries(self) -> int:
+        return len(self._pdq_bank)
 
     @property
     def banks(self) -> list[Bank]:
@@ -249,6 +254,7 @@ class Matcher:
         bank = self._banks[row.bank_id]
         return Match(
             bank=bank.name,
+            bank_id=bank.id,
             bank_kind=bank.kind,
             bank_source=bank.source.value,
             entry_id=row.id,

@@ -12,6 +12,8 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session, aliased
 
+from bastion import audit
+from bastion.audit import Actor
 from bastion.banks.formats.base import Item, Notice, Row, RowError
 from bastion.banks.model import (
     Bank,
@@ -126,8 +128,11 @@ def _entry(row: BankEntryRow, added_version: int, removed_version: int | None) -
 
 
 class BankStore:
-    def __init__(self, store: Store) -> None:
+    """Every change is written to the audit trail in the same transaction, as `actor`."""
+
+    def __init__(self, store: Store, actor: Actor | None = None) -> None:
         self.store = store
+        self.actor = actor or Actor.cli()
 
     # -- banks -------------------------------------------------------------------------------
 
@@ -169,6 +174,17 @@ class BankStore:
                     skipped=0,
                     note=f"source={src.value} kind={knd.value} pdq_threshold={pdq_threshold}",
                 )
+            )
+            audit.append(
+                s,
+                self.actor.event(
+                    "bank.create",
+                    "bank",
+                    name,
+                    source=src.value,
+                    kind=knd.value,
+                    pdq_threshold=pdq_threshold,
+                ),
             )
             return _bank(row)
 
@@ -252,6 +268,7 @@ class BankStore:
                 row.description = description
             if notes:
                 self._new_version(s, row, "settings", note="; ".join(notes))
+                audit.append(s, self.actor.event("bank.settings", "bank", name, changes=notes))
             return _bank(row, self._live_count(s, row.id))
 
     def retire(self, name: str) -> Bank:
@@ -270,6 +287,7 @@ class BankStore:
             )
             version.removed = result.rowcount
             row.retired_at = version.created_at
+            audit.append(s, self.actor.event("bank.retire", "bank", name, removed=result.rowcount))
             return _bank(row)
 
     # -- import ------------------------------------------------------------------------------
@@ -316,6 +334,22 @@ class BankStore:
                     report.dry_run = True
                     report.version = None
                     raise _DryRun(report)
+                if report.changed:
+                    audit.append(
+                        s,
+                        self.actor.event(
+                            "bank.import",
+                            "bank",
+                            name,
+                            version=report.version,
+                            source_file=source_file,
+                            source_sha256=source_sha256,
+                            added=report.added,
+                            removed=report.removed,
+                            regraded=report.regraded,
+                            skipped=len(report.skipped),
+                        ),
+                    )
                 return report
         except _DryRun as dry:
             return dry.report

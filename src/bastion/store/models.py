@@ -107,3 +107,148 @@ class ImportStagingRow(Base):
     source_label: Mapped[str | None] = mapped_column(Text, nullable=True)
     source_id: Mapped[str | None] = mapped_column(Text, nullable=True)
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+# -- service (0002) ----------------------------------------------------------------------------
+
+
+class ApiKeyRow(Base):
+    """An API key: only a SHA-256 of its secret is kept (keys are 256-bit random, so a slow KDF
+    adds nothing); the prefix identifies it in logs and the audit trail."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    prefix: Mapped[str] = mapped_column(String(24), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class AuditRow(Base):
+    """Append-only, hash-chained: record_hash = SHA-256(prev_hash + canonical record)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(64))
+    target_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    target_id: Mapped[str | None] = mapped_column(Text, nullable=True)
+    remote_addr: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    record_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHeadRow(Base):
+    """One row: the chain's tip. Appenders lock it, so concurrent processes chain in order."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigId)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class ContentRow(Base):
+    """A distinct piece of content (by SHA-256), whoever sent it and however often."""
+
+    __tablename__ = "contents"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    md5: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    sha1: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    pdq: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    pdq_quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The 8 dihedral variants, comma-separated, so a repeat of these bytes is answered exactly
+    # as the first time without decoding them again.
+    pdq_dihedral: Mapped[str | None] = mapped_column(Text, nullable=True)
+    orientation: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    media_kind: Mapped[str] = mapped_column(String(16))
+    format: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    width: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    size: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class SightingRow(Base):
+    """One upload or lookup as the platform reported it, with its decision."""
+
+    __tablename__ = "sightings"
+    __table_args__ = (
+        UniqueConstraint("platform", "message_id"),
+        Index("ix_sightings_received", "received_at"),
+        Index("ix_sightings_chat", "chat_id"),
+        Index("ix_sightings_sender", "sender_account_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    chat_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    chat_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    member_count: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    sender_account_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    sender_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    upload_time: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    content_id: Mapped[int | None] = mapped_column(ForeignKey("contents.id"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    signals: Mapped[dict[str, Any]] = mapped_column(JSON)
+    verdict: Mapped[str] = mapped_column(String(8))
+    rule: Mapped[str] = mapped_column(String(64))
+    api_key_prefix: Mapped[str | None] = mapped_column(String(24), nullable=True)
+
+
+class MatchRow(Base):
+    __tablename__ = "matches"
+    __table_args__ = (
+        UniqueConstraint("sighting_id", "entry_id"),
+        Index("ix_matches_created", "created_at"),
+        Index("ix_matches_bank", "bank_id"),
+        Index("ix_matches_status", "status"),
+        Index("ix_matches_content", "content_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    sighting_id: Mapped[int] = mapped_column(ForeignKey("sightings.id"))
+    content_id: Mapped[int | None] = mapped_column(ForeignKey("contents.id"), nullable=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("bank_entries.id"))
+    signal_type: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(Text)
+    distance: Mapped[int] = mapped_column(Integer)
+    variant: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    category: Mapped[str] = mapped_column(String(8))
+    source_label: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(16))
+    retroactive: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class JobRow(Base):
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    progress: Mapped[int] = mapped_column(BigId, default=0)
+    total: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

@@ -8,7 +8,7 @@ and writeUserpicsSlice; export_output_html.cpp NoFileDescription).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import unquote
 
@@ -155,11 +155,15 @@ def unreferenced_items(
     tree: Tree, references: References, export_format: str
 ) -> Iterator[MediaItem]:
     """Files in the tree no reference named: kept, not dropped (a file can be present without a
-    message pointing at it, and presence matters as much as sending)."""
-    context = TelegramContext(export_format=export_format, section="unreferenced", field="file")
+    message pointing at it, and presence matters as much as sending). A preview tdesktop's HTML
+    writer made of a referenced picture ("<name>_thumb.jpg", "<name>_info.jpg") is marked
+    derived: a JSON reading of a "Both" export meets them this way."""
+    plain = TelegramContext(export_format=export_format, section="unreferenced", field="file")
+    derived = replace(plain, is_derived=True)
     for entry in tree.entries():
         if entry.key in references.referenced or references.is_structural(entry.key):
             continue
+        original = _preview_original(entry.key)
         yield MediaItem(
             key=entry.key,
             ref=f"unreferenced:{entry.key}",
@@ -169,5 +173,16 @@ def unreferenced_items(
             size=entry.size,
             reason=entry.reason,
             detail=entry.detail,
-            telegram=context,
+            telegram=derived if original in references.referenced else plain,
         )
+
+
+def _preview_original(key: str) -> str | None:
+    folder, _, name = key.rpartition("/")
+    dot = name.find(".")
+    stem, rest = (name, "") if dot < 0 else (name[:dot], name[dot:])
+    for postfix in ("_thumb", "_info"):
+        if stem.endswith(postfix):
+            original = stem[: -len(postfix)] + rest
+            return f"{folder}/{original}" if folder else original
+    return None

@@ -75,7 +75,7 @@ class TelegramHtmlSource:
                     chat_category=category,
                     chat_folder=folder,
                 )
-                yield from self._page_items(page, context, references)
+                yield from self._page_items(page, context, references, chat_page=True)
         for page in other_pages:
             stem = page.rsplit("/", 1)[-1].removesuffix(".html")
             context = TelegramContext(export_format="html", section=stem, field="")
@@ -152,13 +152,18 @@ class TelegramHtmlSource:
             self._problems.append(SourceProblem(f"{self.location}!{key}", f"unreadable: {exc}"))
 
     def _page_items(
-        self, page: str, context: TelegramContext, references: References
+        self,
+        page: str,
+        context: TelegramContext,
+        references: References,
+        chat_page: bool = False,
     ) -> Iterator[MediaItem]:
         parser = ChatPageParser()
         for _ in self._feed(self._key(page), parser):
             found, parser.found = parser.found, []
             for ref in found:
-                yield self._item(page, ref, context, parser.chat_name, references)
+                name = parser.chat_name if chat_page else None
+                yield self._item(page, ref, context, name, references)
 
     def _item(
         self,

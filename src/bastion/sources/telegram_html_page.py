@@ -110,6 +110,7 @@ class ChatPageParser(HTMLParser):
         self._box: _Box | None = None
         self._anchor: tuple[MediaKind, bool, int] | None = None  # wrapper link being read
         self._marks: dict[str, int] = {}  # "header", "wrap", "forward", "text" -> depth
+        self._page_refs = 0  # references outside any message
 
     # -- events ----------------------------------------------------------------------------
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -305,4 +306,7 @@ class ChatPageParser(HTMLParser):
             ref.forwarded_from = message.forwarded_from
             ref.ordinal = message.refs
             message.refs += 1
+        else:
+            ref.ordinal = self._page_refs
+            self._page_refs += 1
         self.found.append(ref)

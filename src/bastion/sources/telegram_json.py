@@ -42,6 +42,7 @@ from bastion.sources.tree import Tree
 _STARTS = frozenset(("start_map", "start_array"))
 _ENDS = frozenset(("end_map", "end_array"))
 _HEADER_KEYS = frozenset(("name", "type", "id"))
+_CHUNK = 1 << 16
 
 # (key holding the path or placeholder, key holding its declared size), in writer order.
 _FILE_FIELDS = (
@@ -116,48 +117,66 @@ class _Parser:
         self.chats: dict[str, _Chat] = {}
         self.counts: dict[str, int] = {}
         self.messages_seen = 0
+        self.builder: ObjectBuilder | None = None
+        self.depth = 0
+        self.target: tuple[str, _Chat | None, int] = ("", None, 0)
 
     def items(self) -> Iterator[MediaItem]:
+        # ijson's push interface keeps every event parsed before an error, so an export cut
+        # short still yields each message up to the cut (the pull interface drops the chunk).
         location = f"{self.source.location}!{self.source.main_key}"
+        events = ijson.sendable_list()
+        parser = ijson.parse_coro(events)
         with self.source.tree.open(self.source.main_key) as raw:
             reader = XEscapeReader(raw)
-            try:
-                yield from self._walk(ijson.parse(reader))
-            except ijson.JSONError as exc:
-                # yajl's message quotes the input after its first line: keep only the first.
-                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                self.source._problems.append(
-                    SourceProblem(
-                        location,
-                        f"result.json stops being valid JSON after {self.messages_seen:,} "
-                        f"messages ({reason}); items up to there were listed. An export cut "
-                        "short by an aborted download looks like this.",
-                    )
-                )
-            finally:
+            while True:
+                chunk = reader.read(_CHUNK)
                 self.source.bytes_parsed = reader.bytes_read
+                try:
+                    if chunk:
+                        parser.send(chunk)
+                    else:
+                        parser.close()
+                except ijson.JSONError as exc:
+                    yield from self._consume(events)
+                    self._problem(location, exc)
+                    return
+                yield from self._consume(events)
+                del events[:]
+                if not chunk:
+                    return
 
-    def _walk(self, events: Iterator[tuple[str, str, Any]]) -> Iterator[MediaItem]:
-        builder: ObjectBuilder | None = None
-        depth = 0
-        target: tuple[str, _Chat | None, int] = ("", None, 0)
+    def _problem(self, location: str, exc: Exception) -> None:
+        # yajl's message quotes the input after its first line: keep only the first.
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        self.source._problems.append(
+            SourceProblem(
+                location,
+                f"result.json stops being valid JSON after {self.messages_seen:,} messages "
+                f"({reason}); items up to there were listed. An export cut short by an aborted "
+                "download looks like this.",
+            )
+        )
+
+    def _consume(self, events: list[tuple[str, str, Any]]) -> Iterator[MediaItem]:
         for prefix, event, value in events:
+            builder = self.builder
             if builder is not None:
                 builder.event(event, value)
                 if event in _STARTS:
-                    depth += 1
+                    self.depth += 1
                 elif event in _ENDS:
-                    depth -= 1
-                    if depth == 0:
-                        yield from self._finish(target, builder.value)
-                        builder = None
+                    self.depth -= 1
+                    if self.depth == 0:
+                        yield from self._finish(self.target, builder.value)
+                        self.builder = None
                 continue
             if event == "start_map":
-                target = self._target(prefix)
-                if target[0]:
-                    builder = ObjectBuilder()
-                    builder.event(event, value)
-                    depth = 1
+                self.target = self._target(prefix)
+                if self.target[0]:
+                    self.builder = ObjectBuilder()
+                    self.builder.event(event, value)
+                    self.depth = 1
                 continue
             if event in _STARTS or event in _ENDS or event == "map_key":
                 continue

@@ -5,6 +5,7 @@ local ISO time plus a `*_unixtime` string. Written as a stream, one message at a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,28 +35,21 @@ _KIND_MEDIA_TYPE = {
 }
 
 
+_SPECIAL = re.compile('[\x00-\x1f"\\\\\u2028\u2029]')
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group(0)
+    if ch in _ESCAPES:
+        return _ESCAPES[ch]
+    if ch in "\u2028\u2029":
+        return f"\\u{ord(ch):04x}"
+    return f"\\x{ord(ch):02X}"  # tdesktop's invalid-JSON escape for other control characters
+
+
 def string(value: str) -> str:
-    out = ['"']
-    for ch in value:
-        code = ord(ch)
-        if ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif code < 32:
-            out.append(f"\\x{code:02X}")
-        elif ch in "\u2028\u2029":
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+    return '"' + _SPECIAL.sub(_escape, value) + '"'
 
 
 def obj(depth: int, pairs: Iterable[tuple[str, str | None]]) -> str:

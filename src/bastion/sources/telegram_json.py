@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import ijson
-from ijson.common import ObjectBuilder
 
 from bastion.sources.errors import ExportFormatError
 from bastion.sources.json_stream import XEscapeReader
@@ -41,6 +40,8 @@ from bastion.sources.tree import Tree
 
 _STARTS = frozenset(("start_map", "start_array"))
 _ENDS = frozenset(("end_map", "end_array"))
+_STRUCTURE = _STARTS | _ENDS | {"map_key"}
+_TEXT_KEYS = frozenset(("text", "text_entities"))
 _HEADER_KEYS = frozenset(("name", "type", "id"))
 _CHUNK = 1 << 16
 
@@ -117,8 +118,12 @@ class _Parser:
         self.chats: dict[str, _Chat] = {}
         self.counts: dict[str, int] = {}
         self.messages_seen = 0
-        self.builder: ObjectBuilder | None = None
+        # the message (or profile picture, story) being collected
+        self.message: dict[str, Any] | None = None
         self.depth = 0
+        self.key = self.part_key = ""
+        self.parts: list[Any] | None = None  # its text or text_entities list
+        self.part: dict[str, Any] | None = None  # an entity object in that list
         self.target: tuple[str, _Chat | None, int] = ("", None, 0)
 
     def items(self) -> Iterator[MediaItem]:
@@ -159,28 +164,47 @@ class _Parser:
         )
 
     def _consume(self, events: list[tuple[str, str, Any]]) -> Iterator[MediaItem]:
+        """Collect each message's top-level values and the parts of its text (for custom emoji
+        files); nested values nothing here needs (reactions, buttons, polls) are skipped
+        unbuilt. Plain loops on purpose: this runs for every event of the file."""
         for prefix, event, value in events:
-            builder = self.builder
-            if builder is not None:
-                builder.event(event, value)
-                if event in _STARTS:
-                    self.depth += 1
-                elif event in _ENDS:
-                    self.depth -= 1
-                    if self.depth == 0:
-                        yield from self._finish(self.target, builder.value)
-                        self.builder = None
+            message = self.message
+            if message is None:
+                if event == "start_map":
+                    self.target = self._target(prefix)
+                    if self.target[0]:
+                        self.message, self.depth = {}, 1
+                elif event not in _STRUCTURE:
+                    self._scalar(prefix, value)
                 continue
-            if event == "start_map":
-                self.target = self._target(prefix)
-                if self.target[0]:
-                    self.builder = ObjectBuilder()
-                    self.builder.event(event, value)
-                    self.depth = 1
-                continue
-            if event in _STARTS or event in _ENDS or event == "map_key":
-                continue
-            self._scalar(prefix, value)
+            depth = self.depth
+            if event == "map_key":
+                if depth == 1:
+                    self.key = value
+                elif depth == 3:
+                    self.part_key = value
+            elif event in _STARTS:
+                self.depth = depth + 1
+                if depth == 1 and self.key in _TEXT_KEYS and event == "start_array":
+                    self.parts = message[self.key] = []
+                elif depth == 2 and self.parts is not None and event == "start_map":
+                    self.part = {}
+            elif event in _ENDS:
+                self.depth = depth - 1
+                if depth == 3 and self.part is not None:
+                    self.parts.append(self.part)  # type: ignore[union-attr]
+                    self.part = None
+                elif depth == 2:
+                    self.parts = None
+                elif depth == 1:
+                    self.message = None
+                    yield from self._finish(self.target, message)
+            elif depth == 1:
+                message[self.key] = value
+            elif depth == 2 and self.parts is not None:
+                self.parts.append(value)
+            elif depth == 3 and self.part is not None:
+                self.part[self.part_key] = value
 
     def _target(self, prefix: str) -> tuple[str, _Chat | None, int]:
         """What a map starting at `prefix` is: a message (of which chat), a profile picture, a
@@ -235,6 +259,16 @@ class _Parser:
     def _message_items(
         self, chat: _Chat, index: int, message: dict[str, Any]
     ) -> Iterator[MediaItem]:
+        entities = message.get("text_entities")
+        if not isinstance(entities, list):
+            entities = message.get("text") if isinstance(message.get("text"), list) else []
+        emoji = [
+            (position, entity)
+            for position, entity in enumerate(entities)
+            if isinstance(entity, dict) and entity.get("type") == "custom_emoji"
+        ]
+        if not emoji and not any(message.get(key) is not None for key, _ in _FILE_FIELDS):
+            return
         message_id = message.get("id")
         base_ref = f"json:{chat.section}/{chat.index}/{index}:{message_id}"
         context = self._message_context(chat, message)
@@ -254,16 +288,12 @@ class _Parser:
                 message.get("mime_type") if key == "file" else None,
                 _with(context, field=key, is_thumbnail=key == "thumbnail"),
             )
-        entities = message.get("text_entities")
-        if not isinstance(entities, list):
-            entities = message.get("text") if isinstance(message.get("text"), list) else []
-        for position, entity in enumerate(entities):
-            if isinstance(entity, dict) and entity.get("type") == "custom_emoji":
-                yield self._custom_emoji(
-                    f"{base_ref}/custom_emoji[{position}]",
-                    entity.get("document_id"),
-                    _with(context, field="custom_emoji"),
-                )
+        for position, entity in emoji:
+            yield self._custom_emoji(
+                f"{base_ref}/custom_emoji[{position}]",
+                entity.get("document_id"),
+                _with(context, field="custom_emoji"),
+            )
 
     def _own_media_items(
         self, section: str, index: int, value: dict[str, Any]

@@ -1,6 +1,6 @@
 """The `bastion` command line."""
 
-from bastion.cli import demo, hash, sources  # noqa: F401  (modules register their commands)
+from bastion.cli import banks, demo, hash, match, sources  # noqa: F401  (modules register their commands)
 from bastion.cli.app import app
 
 

@@ -33,12 +33,16 @@ class Receiver:
                     self.send_response(receiver.status)
                     self.end_headers()
                     return
-                receiver.received.append({
-                    "delivery": self.headers["X-Bastion-Delivery"],
-                    "event": self.headers["X-Bastion-Event"],
-                    "valid": verify_signature(SECRET, self.headers["X-Bastion-Signature"], body),
-                    "body": json.loads(body),
-                })
+                receiver.received.append(
+                    {
+                        "delivery": self.headers["X-Bastion-Delivery"],
+                        "event": self.headers["X-Bastion-Event"],
+                        "valid": verify_signature(
+                            SECRET, self.headers["X-Bastion-Signature"], body
+                        ),
+                        "body": json.loads(body),
+                    }
+                )
                 self.send_response(204)
                 self.end_headers()
 
@@ -70,7 +74,13 @@ def test_two_workers_deliver_every_job_exactly_once(store, receiver) -> None:
     enqueue_webhooks(store, 40)
     config = WebhookConfig(receiver.url, SECRET)
     workers = [outbox.Worker(store, handlers(config), name=f"w{i}") for i in range(2)]
-    threads = [threading.Thread(target=w.run, kwargs={"poll": 0.05, "until": lambda: outbox.counts(store).get("done", 0) >= 40}) for w in workers]
+    threads = [
+        threading.Thread(
+            target=w.run,
+            kwargs={"poll": 0.05, "until": lambda: outbox.counts(store).get("done", 0) >= 40},
+        )
+        for w in workers
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -113,7 +123,9 @@ def test_a_job_is_dead_lettered_after_the_attempt_limit(store) -> None:
     receiver = Receiver(fail_first=100)
     try:
         enqueue_webhooks(store, 1)
-        worker = outbox.Worker(store, handlers(WebhookConfig(receiver.url, SECRET)), name="w", max_attempts=2)
+        worker = outbox.Worker(
+            store, handlers(WebhookConfig(receiver.url, SECRET)), name="w", max_attempts=2
+        )
         from sqlalchemy import update
 
         from bastion.store.models import OutboxRow

@@ -20,7 +20,14 @@ def sighting_with_match(store, md5: str, sender: str = "u1", message: str = "m1"
         banks.import_items("iwf", [Row(1, "md5", md5, "B")])
     result = Matcher(store).match(Query(exact={"md5": md5}))
     decision = DEFAULT_POLICY.decide(result)
-    return record(store, Context("examplegram", message, "chat1", "public_channel", 5000, sender), Signals({"md5": md5}), result, decision, kind="lookup").sighting_id
+    return record(
+        store,
+        Context("examplegram", message, "chat1", "public_channel", 5000, sender),
+        Signals({"md5": md5}),
+        result,
+        decision,
+        kind="lookup",
+    ).sighting_id
 
 
 @pytest.fixture
@@ -28,7 +35,9 @@ def reviewer(store):
     return people.create_user(store, "rita", "reviewer", "correct horse battery", "Rita")
 
 
-def test_confirm_updates_matches_and_enqueues_webhooks_and_report_drafts_atomically(store, reviewer) -> None:
+def test_confirm_updates_matches_and_enqueues_webhooks_and_report_drafts_atomically(
+    store, reviewer
+) -> None:
     sid = sighting_with_match(store, "a" * 32)
     item = review.decide(store, reviewer, sid, "confirm", "A", "clearly listed")
     assert {m.status for m in item.matches} == {"confirmed"}
@@ -37,7 +46,9 @@ def test_confirm_updates_matches_and_enqueues_webhooks_and_report_drafts_atomica
     assert [r.action for r in audit.tail(store, 1)] == ["review.confirm"]
 
 
-def test_confirm_needs_a_category_and_a_decided_item_cannot_be_decided_again(store, reviewer) -> None:
+def test_confirm_needs_a_category_and_a_decided_item_cannot_be_decided_again(
+    store, reviewer
+) -> None:
     sid = sighting_with_match(store, "b" * 32)
     with pytest.raises(review.ReviewError, match="category"):
         review.decide(store, reviewer, sid, "confirm", None)

@@ -12,7 +12,14 @@ from bastion.audit import Actor
 from bastion.store.models import ContentRow
 from bastion.store.types import utcnow
 from bastion.synthetic import photo_like_jpeg
-from bastion.vault import EvidenceHeld, EvidenceMissing, EvidenceTampered, Vault, VaultKeyError, load_key
+from bastion.vault import (
+    EvidenceHeld,
+    EvidenceMissing,
+    EvidenceTampered,
+    Vault,
+    VaultKeyError,
+    load_key,
+)
 
 ACTOR = Actor("tester", "admin")
 

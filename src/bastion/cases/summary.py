@@ -48,6 +48,9 @@ class Reference:
     pdq_quality: int | None
     size: int | None
     matches: tuple[dict, ...] = ()
+    section: str | None = (
+        None  # "chats", "left_chats", "chat", "profile_pictures", "unreferenced", ...
+    )
 
 
 def case_row(store: Store, name: str) -> CaseRow:
@@ -124,6 +127,7 @@ def references(store: Store, case: int) -> Iterator[Reference]:
                 pdq_quality=file.pdq_quality if file else None,
                 size=file.size if file else None,
                 matches=tuple(matches.get(file.id, ())) if file else (),
+                section=item.section,
             )
 
 

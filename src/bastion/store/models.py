@@ -502,3 +502,66 @@ class CaseMatchRow(Base):
     variant: Mapped[str | None] = mapped_column(String(16), nullable=True)
     category: Mapped[str] = mapped_column(String(8))
     source_label: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# --- What people add to a case: answers, chat facts, production marks -----------------------
+# Append-only: a later row for the same question (chat, mark) supersedes an earlier one, and the
+# history stays, so a report can always say who said what and when. Every row is also written to
+# the audit trail in the same transaction.
+
+
+class CaseAnswerRow(Base):
+    """A person's answer to a guideline question the evidence cannot answer."""
+
+    __tablename__ = "case_answers"
+    __table_args__ = (Index("ix_case_answers_case", "case_id", "question"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    question: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    given_by: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    source: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CaseChatFactRow(Base):
+    """Facts about a chat that an export does not carry: its member count, and whether the
+    account owner posts in it as the chat itself (a channel admin)."""
+
+    __tablename__ = "case_chat_facts"
+    __table_args__ = (Index("ix_case_chat_facts_case", "case_id", "chat_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    chat_key: Mapped[str] = mapped_column(String(300))
+    chat_name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    member_count: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    owner_posts: Mapped[bool | None] = mapped_column(nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    given_by: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    source: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CaseProductionMarkRow(Base):
+    """A person's mark that images were produced (taken or made at source). Never inferred."""
+
+    __tablename__ = "case_production_marks"
+    __table_args__ = (Index("ix_case_production_marks_case", "case_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    item_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    category: Mapped[str] = mapped_column(String(8))
+    note: Mapped[str] = mapped_column(Text)
+    given_by: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    withdrawn_by: Mapped[str | None] = mapped_column(Text, nullable=True)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    source: Mapped[str | None] = mapped_column(Text, nullable=True)

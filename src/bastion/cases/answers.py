@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from bastion.audit import Actor, append
 from bastion.cases.activities import ChatFact, chat_key
@@ -188,17 +188,19 @@ def resolve_chat(store: Store, case_id: int, chat: str) -> tuple[str, str | None
     """A chat of the case named by its id or its exact name: (chat key, name)."""
     with store.session() as s:
         rows = s.execute(
-            select(distinct(CaseItemRow.chat_id), CaseItemRow.chat_name).where(
+            select(CaseItemRow.chat_id, CaseItemRow.chat_name)
+            .where(
                 CaseItemRow.case_id == case_id,
                 (CaseItemRow.chat_id == chat) | (CaseItemRow.chat_name == chat),
             )
+            .distinct()
         ).all()
         chats = {(cid, name) for cid, name in rows if cid or name}
         if not chats:
             names = s.execute(
-                select(distinct(CaseItemRow.chat_id), CaseItemRow.chat_name).where(
-                    CaseItemRow.case_id == case_id, CaseItemRow.chat_name.is_not(None)
-                )
+                select(CaseItemRow.chat_id, CaseItemRow.chat_name)
+                .where(CaseItemRow.case_id == case_id, CaseItemRow.chat_name.is_not(None))
+                .distinct()
             ).all()
     if not chats:
         listed = ", ".join(sorted({f"{n!r} ({i})" if i else repr(n) for i, n in names}))

@@ -268,9 +268,9 @@ def network(evidence: Evidence) -> Feature:
         "network",
         "Indicators of network involvement",
         True,
-        "Bastion's indicators (not the guideline's definition): "
-        + " ".join(details)
-        + " Whether this is active involvement in a network is for the court.",
+        f"{_n(len(details), 'of Bastion’s three indicators holds', 'of Bastion’s three indicators hold')} "
+        "(they are Bastion's reading of the export, not the guideline's definition); whether "
+        "this is active involvement in a network is for the court.",
         tuple(details),
         item_ids,
         ref_ids,

@@ -82,6 +82,9 @@ class TelegramJsonSource:
         self.main_size = main.size or 0
         self.bytes_parsed = 0
         self._problems: list[SourceProblem] = []
+        # The exporting account's user id once result.json names it (personal_information):
+        # the scan records it as the case's owner.
+        self.owner: int | None = None
 
     @property
     def problems(self) -> list[SourceProblem]:
@@ -235,11 +238,12 @@ class _Parser:
 
     def _scalar(self, prefix: str, value: Any) -> None:
         if prefix == "personal_information.user_id" and isinstance(value, int):
-            self.owner = value
+            self.owner = self.source.owner = value
         elif prefix in _HEADER_KEYS:
             self.single.header[prefix] = value
             if prefix == "id" and self.single.header.get("type") == "saved_messages":
                 self.owner = value if isinstance(value, int) else self.owner
+                self.source.owner = self.owner
         else:
             parts = prefix.split(".")
             if len(parts) == 4 and parts[1:3] == ["list", "item"] and parts[3] in _HEADER_KEYS:

@@ -1,0 +1,1 @@
+"""Reports Bastion produces: the case report (HTML, PDF, JSON) and hotline reports."""

@@ -1,6 +1,7 @@
 """The `bastion` command line."""
 
 from bastion.cli import (  # noqa: F401  (modules register their commands)
+    assess,
     banks,
     demo,
     hash,

@@ -149,3 +149,40 @@ def build(store: Store, scenario: Scenario, folder: Path, bank: str = "hotline")
     if not source.exists():
         source = root
     return scan(store, source, scenario.name, ScanOptions(workers=1, banks=(bank,)), "tester")
+
+
+def all_scenarios() -> tuple[Scenario, ...]:
+    from dataclasses import replace
+
+    return (
+        receives_only(),
+        forwards_to_channel(),
+        replace(forwards_to_channel(), name="channel-with-facts"),
+        mixed_one_a(),
+        videos(),
+        empty(),
+        html_receives_only(),
+    )
+
+
+GIVEN_BY = "DC Jo Example, digital forensics"
+_BUILT: dict[str, tuple[Store, dict[str, int]]] = {}
+
+
+def built_scenarios(tmp_path_factory) -> tuple[Store, dict[str, int]]:
+    """Every scenario scanned once per test run (several test modules share them), with the
+    chat facts of 'channel-with-facts' recorded: 5,000 members, the owner posts as the channel."""
+    if "store" not in _BUILT:
+        from bastion.audit import Actor
+        from bastion.cases.answers import record_chat_fact
+
+        root = tmp_path_factory.mktemp("case-scenarios")
+        store = Store.open(f"sqlite:///{root / 'bastion.db'}")
+        ids = {s.name: build(store, s, root) for s in all_scenarios()}
+        record_chat_fact(
+            store, ids["channel-with-facts"], "channel-with-facts", "Harbour Notices",
+            actor=Actor("tester", "operator"), members=5000, owner_posts=True,
+            note="channel info page, exhibit JD/3", given_by=GIVEN_BY,
+        )  # fmt: skip
+        _BUILT["store"] = (store, ids)
+    return _BUILT["store"]

@@ -50,13 +50,27 @@ def case(store) -> int:
         for n, (chat_id, name) in enumerate([("555", "Harbour Notices"), ("777", "Walkers")]):
             s.add(
                 CaseItemRow(
-                    case_id=row.id, seq=n, ref=f"r{n}", key=f"k{n}", source_status="available",
-                    media_kind="photo", chat_id=chat_id, chat_name=name, chat_type="public_channel",
-                )  # fmt: skip
+                    case_id=row.id,
+                    seq=n,
+                    ref=f"r{n}",
+                    key=f"k{n}",
+                    source_status="available",
+                    media_kind="photo",
+                    chat_id=chat_id,
+                    chat_name=name,
+                    chat_type="public_channel",
+                )
             )
         s.add(
-            CaseFileRow(case_id=row.id, key="k0", state="matched", sha256=SHA, moving=False,
-                        category="B", hashed_at=now)  # fmt: skip
+            CaseFileRow(
+                case_id=row.id,
+                key="k0",
+                state="matched",
+                sha256=SHA,
+                moving=False,
+                category="B",
+                hashed_at=now,
+            )
         )
         return row.id
 
@@ -66,7 +80,11 @@ def test_an_answer_is_stored_with_who_gave_it_and_when(store, case) -> None:
                          given_by="Jane Doe, defence solicitor", detail="not yet instructed")  # fmt: skip
     user = load_user_data(store, case)
     (answer,) = user.answers
-    assert (answer.question, answer.value, answer.given_by) == ("ew.remorse", "unknown", "Jane Doe, defence solicitor")
+    assert (answer.question, answer.value, answer.given_by) == (
+        "ew.remorse",
+        "unknown",
+        "Jane Doe, defence solicitor",
+    )
     assert answer.recorded_by == ACTOR.name and answer.recorded_at is not None
     assert done.id == answer.id
 
@@ -152,7 +170,9 @@ def test_a_withdrawn_mark_stops_counting_and_keeps_its_reason(store, case) -> No
     assert user.production == () and user.withdrawn[0].withdrawn_reason == "wrong device"
 
 
-def test_an_answers_file_records_answers_chats_and_marks_with_its_sha256(store, case, tmp_path) -> None:
+def test_an_answers_file_records_answers_chats_and_marks_with_its_sha256(
+    store, case, tmp_path
+) -> None:
     path = tmp_path / "answers.yaml"
     path.write_text(
         "given_by: Jane Doe, defence solicitor\n"
@@ -180,7 +200,9 @@ def test_an_answers_file_records_answers_chats_and_marks_with_its_sha256(store, 
 
 def test_an_answers_file_with_one_bad_entry_records_nothing(store, case, tmp_path: Path) -> None:
     path = tmp_path / "answers.json"
-    path.write_text('{"answers": {"ew.remorse": "no"}, "chats": [{"chat": "Nowhere", "members": 3}]}')
+    path.write_text(
+        '{"answers": {"ew.remorse": "no"}, "chats": [{"chat": "Nowhere", "members": 3}]}'
+    )
     with pytest.raises(AnswerError, match="no chat 'Nowhere'"):
         answers_file.apply(store, case, "c1", path, ACTOR)
     assert load_user_data(store, case).answer_history == ()

@@ -148,7 +148,10 @@ def guideline_counts(evidence: Evidence) -> tuple[ImageCount, ...]:
             continue
         key = (item.category, item.guideline_activity, item.moving)
         tally[key] = tally.get(key, 0) + 1
+    order = {"possession": 0, "distribution": 1}
     return tuple(
         ImageCount(category, activity, moving=moving, count=n)
-        for (category, activity, moving), n in sorted(tally.items())
+        for (category, activity, moving), n in sorted(
+            tally.items(), key=lambda kv: (order[kv[0][1]], kv[0][0], kv[0][2])
+        )
     )

@@ -183,9 +183,7 @@ def svg(timeline: dict[str, Any], width: int = 720) -> str:
     every = max(1, round(len(rows) / 8))
     base = legend_h + up_h + down_h + 12
     for n, b in enumerate(rows):
-        if n % every and n != len(rows) - 1:
-            continue
-        if n == len(rows) - 1 and n % every and (len(rows) - 1) % every < every / 2:
+        if n % every:
             continue
         cx = left + step * n + step / 2
         out.append(

@@ -118,3 +118,9 @@ def demo_command(
     )
     console.print(f"  bastion case items {name} --json               # everything, for machines")
     console.print("  bastion banks list                               # the hash lists loaded")
+    console.print(
+        f"  bastion case assess {name}                   # against the sentencing guideline"
+    )
+    console.print(
+        f"  bastion case report {name} --format pdf      # the court-ready report (no images)"
+    )

@@ -159,6 +159,7 @@ def all_scenarios() -> tuple[Scenario, ...]:
         forwards_to_channel(),
         replace(forwards_to_channel(), name="channel-with-facts"),
         mixed_one_a(),
+        replace(mixed_one_a(), name="cli-case"),  # the command-line tests change this one
         videos(),
         empty(),
         html_receives_only(),

@@ -165,7 +165,7 @@ def test_case_assess_records_an_answers_file_and_shows_the_assessment(cases, tmp
     answers.write_text(
         "given_by: Jane Doe, defence solicitor\nanswers:\n  ew.previous-convictions: no\n"
     )
-    done = bastion(cases, "case", "assess", "mixed-one-a", "--answers", str(answers))
+    done = bastion(cases, "case", "assess", "cli-case", "--answers", str(answers))
     assert done.returncode == 0, done.stderr
     assert "Recorded from answers.yaml: 1 answers" in done.stderr
     assert "Possession" in done.stdout and "Distribution" in done.stdout
@@ -176,7 +176,7 @@ def test_case_assess_records_an_answers_file_and_shows_the_assessment(cases, tmp
 def test_case_assess_refuses_a_bad_answers_file_and_records_nothing(cases, tmp_path) -> None:
     answers = tmp_path / "bad.yaml"
     answers.write_text("answers:\n  ew.remorse: perhaps\n")
-    done = bastion(cases, "case", "assess", "mixed-one-a", "--answers", str(answers))
+    done = bastion(cases, "case", "assess", "cli-case", "--answers", str(answers))
     assert done.returncode == 2 and "perhaps" in done.stderr and "nothing" in done.stderr
     assert "Traceback" not in done.stderr
 
@@ -190,14 +190,14 @@ def test_case_report_writes_a_pdf_and_the_json_document(written, document) -> No
 def test_case_commands_name_an_unknown_case_and_list_the_known_ones(cases) -> None:
     done = bastion(cases, "case", "report", "no-such-case")
     assert done.returncode == 2 and "no case named 'no-such-case'" in done.stderr
-    assert "mixed-one-a" in done.stderr and "Traceback" not in done.stderr
+    assert "cli-case" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_chat_meta_and_mark_production_from_the_command_line(cases) -> None:
-    done = bastion(cases, "case", "chat-meta", "mixed-one-a", "Open Lounge", "--members", "12000",
+    done = bastion(cases, "case", "chat-meta", "cli-case", "Open Lounge", "--members", "12000",
                    "--by", "DC Example", "--note", "group info page")  # fmt: skip
     assert done.returncode == 0, done.stderr
-    refused = bastion(cases, "case", "mark-production", "mixed-one-a", "--category", "A")
+    refused = bastion(cases, "case", "mark-production", "cli-case", "--category", "A")
     assert refused.returncode == 2 and "never inferred" in refused.stderr
-    shown = bastion(cases, "case", "assess", "mixed-one-a")
+    shown = bastion(cases, "case", "assess", "cli-case")
     assert "12,000 members" in shown.stdout

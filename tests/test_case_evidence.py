@@ -16,6 +16,14 @@ from bastion.scan.states import ItemState
 OWNER = "user100"
 
 
+def match(bank: str, entry: int, category: str) -> dict:
+    """A match as the scan records it (bastion.cases.summary)."""
+    return {
+        "bank": bank, "category": category, "source_label": category, "signal_type": "md5",
+        "value": f"{entry:032x}", "distance": 0, "variant": None, "entry_id": entry,
+    }  # fmt: skip
+
+
 def ref(n: int, **kw) -> Reference:
     base = Reference(
         ref=f"json:chats/0/{n}:{n}/photo",
@@ -44,7 +52,7 @@ def ref(n: int, **kw) -> Reference:
         pdq=None,
         pdq_quality=None,
         size=10,
-        matches=({"bank": "iwf", "entry_id": n, "category": "C"},),
+        matches=(match("iwf", n, "C"),),
         section="chats",
     )
     return replace(base, **kw)
@@ -145,9 +153,15 @@ def test_the_same_content_in_two_messages_is_one_image_with_two_copies() -> None
 
 
 def test_an_image_is_graded_by_the_most_serious_list_and_says_lists_disagree() -> None:
-    r = ref(1, category="A", matches=(
-        {"bank": "iwf", "entry_id": 1, "category": "A"},
-        {"bank": "caid", "entry_id": 9, "category": "B"},
-    ))  # fmt: skip
+    r = ref(1, category="A", matches=(match("iwf", 1, "A"), match("caid", 9, "B")))
     item = build_evidence([r]).items[0]
     assert item.category == "A" and item.banks_disagree
+
+
+def test_ids_grow_where_two_digests_share_their_first_digits() -> None:
+    from bastion.cases.evidence import short_ids
+
+    ids = short_ids("img-", ["ab" * 32, "abababababab" + "0" * 52, "cd" * 32])
+    assert ids["cd" * 32] == "img-" + "cd" * 5
+    assert len(set(ids.values())) == 3
+    assert ids["ab" * 32].startswith("img-abababababab") and len(ids["ab" * 32]) > 14

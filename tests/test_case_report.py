@@ -201,3 +201,9 @@ def test_chat_meta_and_mark_production_from_the_command_line(cases) -> None:
     assert refused.returncode == 2 and "never inferred" in refused.stderr
     shown = bastion(cases, "case", "assess", "cli-case")
     assert "12,000 members" in shown.stdout
+
+
+def test_a_report_without_the_appendix_says_where_every_item_is(document) -> None:
+    html = render_html(document, appendix=False)
+    assert "Left out of this copy at the user's request" in html
+    assert not any(f'id="{i["id"]}"' in html for i in document["items"])

@@ -13,7 +13,7 @@ Units, and why:
 
 Identifiers are stable for a scan: `img-` + the first 10 hex digits of the item's SHA-256, and
 `ref-` + the first 10 hex digits of the SHA-256 of the source's own reference id (which is itself
-stable across runs over the same input).
+stable across runs over the same input); longer where two would share their first 10.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bastion.cases.activities import Activity, ChatFact, chat_key, decide
@@ -37,12 +37,33 @@ def most_serious(categories: Iterable[str | None]) -> str:
     return max(present, key=lambda c: SEVERITY.get(c, 0)) if present else "unknown"
 
 
-def ref_id(source_ref: str) -> str:
-    return "ref-" + hashlib.sha256(source_ref.encode()).hexdigest()[:10]
+ID_DIGITS = 10
 
 
-def item_id(sha256: str) -> str:
-    return "img-" + sha256[:10]
+def short_ids(prefix: str, digests: Iterable[str]) -> dict[str, str]:
+    """`prefix` + the first 10 hex digits of each digest, longer where two digests share them
+    (so ids stay unique in cases of millions of items)."""
+    digests = list(dict.fromkeys(digests))
+    ids: dict[str, str] = {}
+    length = ID_DIGITS
+    pending = digests
+    while pending:
+        seen: dict[str, list[str]] = defaultdict(list)
+        for d in pending:
+            seen[d[:length]].append(d)
+        pending = []
+        for short, group in seen.items():
+            if len(group) == 1 or length >= 64:
+                for d in group:
+                    ids[d] = prefix + (short if len(group) == 1 else d)
+            else:
+                pending += group
+        length += 4
+    return ids
+
+
+def ref_digest(source_ref: str) -> str:
+    return hashlib.sha256(source_ref.encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,12 +269,11 @@ def build_evidence(
             forwarded_from=original.forwarded_from,
             fact=chat_facts.get(key) if key else None,
         )
-        iid = item_id(counted.sha256)
-        evidence_refs[iid].append(
+        evidence_refs[counted.sha256].append(
             EvidenceRef(
-                id=ref_id(original.ref),
+                id=ref_digest(original.ref),  # shortened below, once every id is known
                 ref=original.ref,
-                item_id=iid,
+                item_id=counted.sha256,
                 activity=decision.activity,
                 basis=decision.basis,
                 chat_key=key,
@@ -276,8 +296,11 @@ def build_evidence(
             )
         )
 
+    item_ids = short_ids("img-", evidence_refs)
+    ref_ids = short_ids("ref-", (r.id for refs in evidence_refs.values() for r in refs))
     items = []
-    for iid, refs in evidence_refs.items():
+    for sha256, found_refs in evidence_refs.items():
+        refs = [replace(r, id=ref_ids[r.id], item_id=item_ids[sha256]) for r in found_refs]
         first = refs[0]
         counted = next(p for p in first.parts if p.role == first.matched_via)
         unique = tuple(
@@ -287,7 +310,7 @@ def build_evidence(
         )
         items.append(
             EvidenceItem(
-                id=iid,
+                id=item_ids[sha256],
                 sha256=counted.sha256,
                 md5=counted.md5,
                 pdq=counted.pdq,

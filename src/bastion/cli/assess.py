@@ -310,6 +310,11 @@ def case_report(
         "-o",
         help="Where to write it (default CASE-report.FORMAT; '-' for stdout).",
     ),
+    no_appendix: bool = typer.Option(
+        False,
+        "--no-appendix",
+        help="Leave the per-item appendix out of HTML/PDF (large cases); JSON always has it.",
+    ),
 ) -> None:
     """A self-contained, printable report: custody, counts, timeline, chats, features,
     the guideline assessment, people's answers, limitations and every item (no images)."""
@@ -325,10 +330,10 @@ def case_report(
     if fmt == "json":
         data = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
     elif fmt == "html":
-        data = render_html(document).encode()
+        data = render_html(document, appendix=not no_appendix).encode()
     else:
         try:
-            data = render_pdf(document)
+            data = render_pdf(document, appendix=not no_appendix)
         except PdfUnavailable as exc:
             raise fail(str(exc)) from None
     if str(output) == "-":

@@ -70,10 +70,13 @@ def _css() -> str:
     return (files("bastion.reports.case") / "templates" / "report.css").read_text()
 
 
-def render_html(document: dict[str, Any]) -> str:
+def render_html(document: dict[str, Any], appendix: bool = True) -> str:
+    """The report as HTML. `appendix=False` leaves out the per-item appendix (for cases of
+    many thousands of items, whose PDF would run to thousands of pages); the report says so and
+    points to the JSON, which always lists every item."""
     chart = svg(document["timeline"])
     return (
         _environment()
         .get_template("report.html.j2")
-        .render(doc=document, css=Markup(_css()), chart=Markup(chart))
+        .render(doc=document, css=Markup(_css()), chart=Markup(chart), appendix=appendix)
     )

@@ -21,7 +21,7 @@ def _refuse(url: str, *args: object, **kwargs: object) -> dict:
     raise ValueError(f"the case report fetches nothing (asked for {url[:80]!r})")
 
 
-def render_pdf(document: dict[str, Any]) -> bytes:
+def render_pdf(document: dict[str, Any], appendix: bool = True) -> bytes:
     # Importing WeasyPrint sets Pillow's global ImageFile.LOAD_TRUNCATED_IMAGES = True
     # (weasyprint/images.py), which would make bastion.media accept truncated files in the same
     # process; the report has no images, so the flag is put back at once.
@@ -38,4 +38,4 @@ def render_pdf(document: dict[str, Any]) -> bytes:
         ) from None
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = previous
-    return HTML(string=render_html(document), url_fetcher=_refuse).write_pdf()
+    return HTML(string=render_html(document, appendix), url_fetcher=_refuse).write_pdf()

@@ -207,3 +207,12 @@ def test_a_report_without_the_appendix_says_where_every_item_is(document) -> Non
     html = render_html(document, appendix=False)
     assert "Left out of this copy at the user's request" in html
     assert not any(f'id="{i["id"]}"' in html for i in document["items"])
+
+
+def test_the_manifest_digest_can_be_recomputed_from_the_files_the_json_lists(document) -> None:
+    import hashlib
+
+    custody = document["custody"]
+    lines = "".join(f"{f['key']}\t{f['sha256'] or ''}\n" for f in custody["files"])
+    assert hashlib.sha256(lines.encode()).hexdigest() == custody["manifest_sha256"]
+    assert len(custody["files"]) == custody["files_hashed"] > 0

@@ -3,8 +3,8 @@ which banks (names, versions, each import with its file's SHA-256 and date), whe
 what people added afterwards.
 
 The file manifest digest lets anyone check the set of files a scan read: the SHA-256 of the
-lines "<key>\\t<sha256>\\n" of every hashed file, sorted by key (`bastion case items --json`
-lists each file's digests).
+lines "<key>\\t<sha256>\\n" of every hashed file, sorted by key; the JSON report lists every file
+with its SHA-256.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class Custody:
     settings: dict
     problems: tuple[str, ...]
     banks: tuple[BankUsed, ...]
-    files_hashed: int
+    files: tuple[HashedFile, ...]
     manifest_sha256: str
     report_tool_version: str
     generated_at: datetime
@@ -68,20 +68,29 @@ class Custody:
     answer_sources: tuple[str, ...]
 
 
-def manifest_digest(store: Store, case_id: int) -> tuple[int, str]:
-    digest = hashlib.sha256()
-    n = 0
+@dataclass(frozen=True, slots=True)
+class HashedFile:
+    key: str  # the file's path in the source
+    sha256: str | None
+    state: str
+
+
+def hashed_files(store: Store, case_id: int) -> tuple[HashedFile, ...]:
     with store.session() as s:
         rows = s.execute(
-            select(CaseFileRow.key, CaseFileRow.sha256)
+            select(CaseFileRow.key, CaseFileRow.sha256, CaseFileRow.state)
             .where(CaseFileRow.case_id == case_id)
             .order_by(CaseFileRow.key)
             .execution_options(yield_per=5000)
         )
-        for key, sha256 in rows:
-            digest.update(f"{key}\t{sha256 or ''}\n".encode())
-            n += 1
-    return n, digest.hexdigest()
+        return tuple(HashedFile(key, sha256, state) for key, sha256, state in rows)
+
+
+def manifest_digest(files: tuple[HashedFile, ...]) -> str:
+    digest = hashlib.sha256()
+    for f in sorted(files, key=lambda f: f.key):
+        digest.update(f"{f.key}\t{f.sha256 or ''}\n".encode())
+    return digest.hexdigest()
 
 
 def _banks(store: Store, recorded: list[dict]) -> tuple[BankUsed, ...]:
@@ -124,7 +133,7 @@ def custody(
     with store.session() as s:
         row = s.get(CaseRow, case_id)
         s.expunge(row)
-    files, manifest = manifest_digest(store, case_id)
+    files = hashed_files(store, case_id)
     return Custody(
         case_name=row.name,
         status=row.status,
@@ -140,8 +149,8 @@ def custody(
         settings=dict(row.settings),
         problems=tuple(row.problems or ()),
         banks=_banks(store, row.banks),
-        files_hashed=files,
-        manifest_sha256=manifest,
+        files=files,
+        manifest_sha256=manifest_digest(files),
         report_tool_version=bastion.__version__,
         generated_at=utcnow(),
         generated_by=generated_by,

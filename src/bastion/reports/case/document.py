@@ -466,7 +466,8 @@ def build_document(a: CaseAssessment) -> dict[str, Any]:
                 }
                 for b in c.banks
             ],
-            "files_hashed": c.files_hashed,
+            "files_hashed": len(c.files),
+            "files": [{"key": f.key, "sha256": f.sha256, "state": f.state} for f in c.files],
             "manifest_sha256": c.manifest_sha256,
             "answer_sources": list(c.answer_sources),
             "generated_at": _when(c.generated_at),

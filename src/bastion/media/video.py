@@ -302,26 +302,36 @@ class _FFmpegVideo:
     def frames(self, seconds_per_hash: float = 1.0) -> Iterator[VideoFrame]:
         step = frame_step(seconds_per_hash, self.info.fps)
         timestamped = step > 1 and any(n in self.info.container for n in _TIMESTAMPED)
-        decoder = _Decoder(self, step)
-        try:
-            if timestamped:
-                try:
+        threaded = self._threads != 1
+        decoder = _Decoder(self, step, threaded=threaded)
+        while True:
+            try:
+                if timestamped:
                     yield from decoder.timestamped()
-                    return
-                except _NeedEveryFrame:
-                    # Some packet had no timestamp: start again counting frames as the
-                    # reference does, and hand on only frames not already handed on.
-                    self.close()
-                    self._container = self._opener.open()
-                    self._stream = self._container.streams.video[0]
-                    decoder = _Decoder(self, step, after=decoder.last_number)
-            yield from decoder.every_frame()
-        except av.error.FFmpegError as exc:
-            raise _classify(self._opener.name, exc, self._truncated()) from None
+                else:
+                    yield from decoder.every_frame()
+                return
+            except _Restart as restart:
+                # Start again and hand on only frames not already handed on.
+                timestamped = timestamped and not restart.count_frames
+                threaded = threaded and not restart.single_thread
+                self.close()
+                self._container = self._opener.open()
+                self._stream = self._container.streams.video[0]
+                self.stats.packets_damaged = 0
+                decoder = _Decoder(self, step, after=decoder.last_number, threaded=threaded)
+            except av.error.FFmpegError as exc:
+                raise _classify(self._opener.name, exc, self._truncated()) from None
 
 
-class _NeedEveryFrame(Exception):
-    pass
+class _Restart(Exception):
+    """Decode again from the start: counting frames (a packet had no timestamp), or on one
+    thread (with frame threading FFmpeg reports a damaged packet only when frames are
+    received, and PyAV then drops the good frames received in the same call)."""
+
+    def __init__(self, count_frames: bool = False, single_thread: bool = False) -> None:
+        self.count_frames = count_frames
+        self.single_thread = single_thread
 
 
 class _Ranks:
@@ -353,14 +363,15 @@ class _Decoder:
     video: _FFmpegVideo
     step: int
     after: int = -1  # hand on only frames numbered above this (after a restart)
+    threaded: bool = True
     last_number: int = -1
     _started: float = field(default_factory=time.monotonic)
 
     def _codec(self) -> av.codec.context.CodecContext:
         stream = self.video._stream
         cc = stream.codec_context
-        stream.thread_type = "AUTO"
-        cc.thread_count = self.video._threads
+        stream.thread_type = "AUTO" if self.threaded else "SLICE"
+        cc.thread_count = self.video._threads if self.threaded else 1
         # FFmpeg itself refuses frames over the pixel limit, should the size change mid-stream.
         cc.options = {"max_pixels": str(self.video._limits.max_pixels)}
         return cc
@@ -394,6 +405,8 @@ class _Decoder:
         try:
             return cc.decode(packet)
         except av.error.FFmpegError:
+            if self.threaded:
+                raise _Restart(single_thread=True) from None
             self.video.stats.packets_damaged += 1
             return []
 
@@ -501,7 +514,7 @@ class _Window:
             self.exhausted = True
             return False
         if packet.pts is None:
-            raise _NeedEveryFrame
+            raise _Restart(count_frames=True)
         self._items.append((self._sequence, packet))
         self._sequence += 1
         self._bytes += packet.size

@@ -12,11 +12,23 @@ from bastion.synthetic import photo_like
 OUT = Path(__file__).resolve().parent / "out"
 
 
-def benchmark_clip(seconds: int = 600, size: tuple[int, int] = (1920, 1080), fps: int = 30) -> Path:
-    """Panning benign scenes (a new one every 5 s) with a moving block, H.264 with x264's
-    default GOP structure (keyframe at most every 250 frames, 3 B-frames, B-pyramid)."""
+# x264's defaults: a keyframe at most every 250 frames (and at scene cuts), 3 B-frames with
+# B-pyramid. The other style has a keyframe every 2 s and no B-frames, as phone recorders and
+# streaming encoders commonly produce.
+GOP_STYLES = {"x264-default": "", "gop2s-noB": "keyint=60:min-keyint=60:bframes=0:scenecut=0"}
+
+
+def benchmark_clip(
+    seconds: int = 600,
+    size: tuple[int, int] = (1920, 1080),
+    fps: int = 30,
+    style: str = "x264-default",
+) -> Path:
+    """Panning benign scenes (a new one every 5 s) with a moving block, H.264 (x264 veryfast,
+    CRF 23) in one of the GOP_STYLES."""
     width, height = size
-    path = OUT / f"video-{width}x{height}-{seconds}s.mp4"
+    suffix = "" if style == "x264-default" else f"-{style}"
+    path = OUT / f"video-{width}x{height}-{seconds}s{suffix}.mp4"
     if path.exists():
         return path
     OUT.mkdir(parents=True, exist_ok=True)
@@ -26,6 +38,8 @@ def benchmark_clip(seconds: int = 600, size: tuple[int, int] = (1920, 1080), fps
         stream = out.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.options = {"preset": "veryfast", "crf": "23"}
+        if GOP_STYLES[style]:
+            stream.options["x264-params"] = GOP_STYLES[style]
         for k in range(seconds * fps):
             scene, offset = divmod(k, 5 * fps)
             picture = scenes[scene % len(scenes)][:, offset : offset + width].copy()

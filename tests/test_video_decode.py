@@ -187,3 +187,23 @@ def test_animations_go_through_the_frame_path(fmt: str) -> None:
     assert [f.number for f in frames] == list(range(6))
     assert frames[5].timestamp == pytest.approx(1.0)
     assert _sampled(data, 1.0) == [(0, 0.0), (5, 1.0)]
+
+
+@pytest.mark.parametrize(
+    ("container", "codec", "sniffed"),
+    [
+        ("mp4", "libx264", "mp4"),
+        ("mov", "libx264", "mov"),
+        ("matroska", "libx264", "matroska"),
+        ("webm", "libvpx-vp9", "webm"),
+        ("avi", "mpeg4", "avi"),
+    ],
+)
+def test_video_containers_are_sniffed_by_content_and_decoded(
+    container: str, codec: str, sniffed: str
+) -> None:
+    from bastion.media.sniff import SNIFF_BYTES, sniff
+
+    data = video(seconds=2, codec=codec, container=container)
+    assert sniff(data[:SNIFF_BYTES]).format == sniffed
+    assert [f.number for f in hash_video(data, f"clip.{container}").frames] == [0, 10]

@@ -7,12 +7,15 @@ it with `pdqhash.compute`. Bastion: `bastion.signals.vpdq.hash_video(path)` (Y-p
 conversion of frames it does not hash, frames numbered from timestamps so that frames no hashed
 frame depends on are skipped, PDQ's blur as two small matrix products).
 
-Both run in this process with their default decoder threading, one after the other, on the
-benign reference videos and a generated 10-minute 1080p clip (cached in bench/out/). Reported:
-video frames per second of wall time, wall and CPU seconds per minute of video, the ratio, and
-whether the two hashes of each reference video match each other by vPDQ scoring.
+Both run in this process, one after the other, pinned to one core with single-threaded
+decoding (what each worker of a scan does: one process per core), on the benign reference
+videos, a generated 10-minute 1080p clip with x264's default GOP structure and a 2-minute one
+with a keyframe every 2 s and no B-frames (both cached in bench/out/). `--threads` instead lets
+both use every core with their default decoder threading. Reported: video frames per second
+of wall time, wall and CPU seconds per minute of video, the ratios, the frame distances
+between the two hashes and whether they match each other by vPDQ scoring.
 
-    python bench/video.py [--minutes 10] [--reference ../shared/reference]
+    python bench/video.py [--minutes 10] [--gop2s-minutes 2] [--threads]
 """
 
 from __future__ import annotations
@@ -35,9 +38,12 @@ from bastion.signals.vpdq import VpdqFrame, VpdqHash, hash_video
 from bastion.signals.vpdq_score import score
 from bench.video_corpus import benchmark_clip
 
+THREADS = 1
+
 
 def baseline_vpdq(path: Path) -> tuple[VpdqHash, int]:
-    capture = cv2.VideoCapture(str(path))
+    params = [] if THREADS == 0 else [cv2.CAP_PROP_N_THREADS, THREADS]
+    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, params)
     fps = capture.get(cv2.CAP_PROP_FPS)
     step = max(1, int(fps))
     frames = []
@@ -53,6 +59,10 @@ def baseline_vpdq(path: Path) -> tuple[VpdqHash, int]:
         number += 1
     capture.release()
     return VpdqHash(tuple(frames)), number
+
+
+def bastion_vpdq(path: Path) -> VpdqHash:
+    return hash_video(path, threads=THREADS)
 
 
 def cpu_seconds() -> float:
@@ -83,20 +93,28 @@ def main() -> None:
             )
         ),
     )
+    parser.add_argument(
+        "--threads", action="store_true", help="all cores, default decoder threading"
+    )
     args = parser.parse_args()
+    global THREADS
+    if args.threads:
+        THREADS = 0
+    elif hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
 
     print("generating the 1080p clips (cached in bench/out/) ...", flush=True)
     clips = [benchmark_clip(seconds=args.minutes * 60)]
     if args.gop2s_minutes:
         clips.append(benchmark_clip(seconds=args.gop2s_minutes * 60, style="gop2s-noB"))
     videos = sorted((args.reference / "vpdq" / "videos").glob("*.mp4"))
-    hash_video(videos[0]), baseline_vpdq(videos[0])  # warm lazy imports and the page cache
+    bastion_vpdq(videos[0]), baseline_vpdq(videos[0])  # warm lazy imports and the page cache
 
     rows = []
     totals = {"frames": 0, "seconds": 0.0, "base": [0.0, 0.0], "bastion": [0.0, 0.0]}
     for path in [*videos, *clips]:
         (base, frames), base_wall, base_cpu = timed(baseline_vpdq, path)
-        ours, wall, cpu = timed(hash_video, path)
+        ours, wall, cpu = timed(bastion_vpdq, path)
         seconds = frames / float(cv2.VideoCapture(str(path)).get(cv2.CAP_PROP_FPS))
         pairs = [
             hamming(a.pdq, b.pdq)
@@ -130,6 +148,7 @@ def main() -> None:
     ref_ratio = totals["base"][0] / totals["bastion"][0]
     print()
     print("baseline = cv2.VideoCapture.read() every frame + BGR->RGB + pdqhash on 1 frame/s")
+    print("decoding: " + ("all cores" if THREADS == 0 else "one core, one thread each"))
     clip_results = "; ".join(
         f"{row[0]}: {row[3] / row[4]:.1f}x wall, {row[5] / row[6]:.1f}x cpu"
         for row in rows[len(videos) :]

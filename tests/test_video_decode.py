@@ -207,3 +207,26 @@ def test_video_containers_are_sniffed_by_content_and_decoded(
     data = video(seconds=2, codec=codec, container=container)
     assert sniff(data[:SNIFF_BYTES]).format == sniffed
     assert [f.number for f in hash_video(data, f"clip.{container}").frames] == [0, 10]
+
+
+def test_folder_is_unreadable(tmp_path: Path) -> None:
+    with pytest.raises(UnreadableMedia, match="is a directory"):
+        hash_video(tmp_path)
+
+
+def test_unseekable_stream_is_unreadable() -> None:
+    class Pipe(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
+
+        def seekable(self) -> bool:
+            return False
+
+        def seek(self, *args: object) -> int:
+            raise io.UnsupportedOperation("seek")
+
+        def tell(self) -> int:
+            raise io.UnsupportedOperation("tell")
+
+    with pytest.raises(UnreadableMedia, match="not seekable"):
+        hash_video(Pipe(), "pipe")

@@ -145,15 +145,25 @@ class _Opener:
             self.size = len(source)
         elif isinstance(source, (str, os.PathLike)):
             try:
-                self.size = os.stat(source).st_size
+                if os.path.isdir(source):
+                    raise UnreadableMedia(name, "is a directory")
+                with open(source, "rb") as f:
+                    self.size = os.fstat(f.fileno()).st_size
             except FileNotFoundError:
                 raise UnreadableMedia(name, "no such file") from None
+            except PermissionError:
+                raise UnreadableMedia(name, "permission denied") from None
             except OSError as exc:
                 raise UnreadableMedia(name, exc.strerror or type(exc).__name__) from None
         else:
-            start = source.tell()
-            self.size = source.seek(0, io.SEEK_END) - start
-            source.seek(start)
+            try:
+                start = source.tell()
+                self.size = source.seek(0, io.SEEK_END) - start
+                source.seek(start)
+            except (OSError, AttributeError, ValueError):
+                raise UnreadableMedia(
+                    name, "the stream is not seekable; pass bytes or a path instead"
+                ) from None
             self._start = start
 
     def read_at(self, offset: int, length: int) -> bytes:

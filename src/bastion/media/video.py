@@ -263,6 +263,14 @@ class _FFmpegVideo:
         except av.error.FFmpegError as exc:
             raise _classify(label, exc, self._truncated()) from None
         self._container = container
+        try:
+            self._describe(container, label)
+        except BaseException:
+            self.close()
+            raise
+
+    def _describe(self, container: av.container.InputContainer, label: str) -> None:
+        limits = self._limits
         if not container.streams.video:
             raise UnsupportedMedia(label, "has no video stream")
         stream = container.streams.video[0]

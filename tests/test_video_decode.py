@@ -4,6 +4,7 @@ decoding every frame, inputs, limits and every failure as a typed error."""
 from __future__ import annotations
 
 import io
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -230,3 +231,69 @@ def test_unseekable_stream_is_unreadable() -> None:
 
     with pytest.raises(UnreadableMedia, match="not seekable"):
         hash_video(Pipe(), "pipe")
+
+
+def _one_picture(codec: str, pix_fmt: str, options: dict[str, str] | None = None) -> bytes:
+    """Ten frames of one benign picture, encoded with `codec` in `pix_fmt`."""
+    import av
+
+    from bastion.synthetic import photo_like
+
+    picture = np.asarray(photo_like(3, 160, 120))
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="matroska") as out:
+        stream = out.add_stream(codec, rate=10)
+        stream.width, stream.height, stream.pix_fmt = 160, 120, pix_fmt
+        stream.options = options or {}
+        for _ in range(10):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("codec", "pix_fmt", "options"),
+    [
+        ("libx265", "yuv420p10le", {"x265-params": "log-level=none"}),  # 10-bit HEVC
+        ("mjpeg", "yuvj420p", {}),  # full-range YUV
+    ],
+    ids=["hevc-10bit", "mjpeg-full-range"],
+)
+def test_other_bit_depths_and_ranges_hash_like_8_bit_video_range(
+    codec: str, pix_fmt: str, options: dict[str, str]
+) -> None:
+    from bastion.signals.pdq import hamming
+
+    reference = hash_video(_one_picture("libx264", "yuv420p", {"crf": "10"}), "8bit.mkv")
+    other = hash_video(_one_picture(codec, pix_fmt, options), f"{codec}.mkv")
+    assert hamming(reference.frames[0].pdq, other.frames[0].pdq) <= 8
+    assert abs(reference.frames[0].quality - other.frames[0].quality) <= 3
+
+
+def test_variable_frame_rate_is_numbered_as_the_decoder_shows_frames() -> None:
+    import av
+
+    from bastion.synthetic import photo_like
+
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
+        stream.codec_context.time_base = Fraction(1, 1000)
+        stream.options = {"x264-params": "bframes=3:keyint=20"}
+        pts = 0
+        for k in range(90):
+            frame = av.VideoFrame.from_ndarray(np.asarray(photo_like(k, 96, 64)), format="rgb24")
+            frame.pts, frame.time_base = pts, Fraction(1, 1000)
+            pts += 20 if k % 3 else 55  # irregular gaps, as phones record
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    data = buffer.getvalue()
+    fast = _frames(data, 0.5)
+    full = _every_frame_path(data, 0.5)
+    assert [n for n, _ in fast] == [n for n, _ in full]
+    assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(fast, full, strict=True))

@@ -35,10 +35,10 @@ def _sampled(data: bytes, seconds_per_hash: float, **kwargs) -> list[tuple[int, 
 
 
 def _every_frame_path(data: bytes, seconds_per_hash: float) -> list[tuple[int, np.ndarray]]:
-    from bastion.media.video import _Decoder
+    from bastion.media.video_decoder import Decoder
 
     with open_video(data, "clip.mp4") as v:
-        decoder = _Decoder(v, frame_step(seconds_per_hash, v.info.fps))
+        decoder = Decoder(v, frame_step(seconds_per_hash, v.info.fps))
         return [(f.number, f.luma) for f in decoder.every_frame()]
 
 

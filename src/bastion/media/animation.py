@@ -26,7 +26,7 @@ from bastion.media.errors import (
     TruncatedMedia,
 )
 from bastion.media.image import to_rgb
-from bastion.media.video import DecodeStats, VideoFrame, VideoInfo, VideoLimits, frame_step
+from bastion.media.video_types import DecodeStats, VideoFrame, VideoInfo, VideoLimits, frame_step
 
 _LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # pdqhashing.cpp
 # Browsers show a frame declaring no duration for 100 ms (the same convention as for GIF).

@@ -32,22 +32,15 @@ Animated WebP, which FFmpeg cannot decode, comes through Pillow behind the same 
 
 from __future__ import annotations
 
-import bisect
 import io
 import os
-import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import BinaryIO, Protocol
 
 import av
-import numpy as np
 
 from bastion.media.errors import (
     CorruptMedia,
-    DecodeTimeout,
     DecompressionBomb,
     EmptyMedia,
     MediaError,
@@ -57,82 +50,34 @@ from bastion.media.errors import (
     UnsupportedMedia,
 )
 from bastion.media.sniff import SNIFF_BYTES, sniff
+from bastion.media.video_decoder import Decoder, Restart
+from bastion.media.video_types import (
+    DEFAULT_VIDEO_LIMITS,
+    DecodeStats,
+    Video,
+    VideoFrame,
+    VideoInfo,
+    VideoLimits,
+    VideoSource,
+    frame_step,
+)
 
-VideoSource = bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryIO
+__all__ = [
+    "DEFAULT_VIDEO_LIMITS",
+    "DecodeStats",
+    "Video",
+    "VideoFrame",
+    "VideoInfo",
+    "VideoLimits",
+    "VideoSource",
+    "frame_step",
+    "mp4_truncated",
+    "open_video",
+]
 
 # Containers whose every packet carries a presentation timestamp, so frames can be numbered
 # without decoding them (FFmpeg's demuxer names).
 _TIMESTAMPED = ("mov", "mp4", "matroska", "webm")
-# H.264 allows at most 16 frames of reordering; packets this far ahead are read before a
-# packet's presentation rank is trusted.
-_REORDER_LOOKAHEAD = 32
-_WINDOW_MAX_PACKETS = 1200
-_WINDOW_MAX_BYTES = 64 * 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class VideoLimits:
-    """Decoder limits. Defaults admit Telegram's largest uploads (4 GB) and 8K frames."""
-
-    max_file_bytes: int = 4 * 1024**3
-    max_duration_s: float = 4 * 3600.0
-    max_pixels: int = 7680 * 4320
-    max_decode_s: float = 1800.0
-
-    def __post_init__(self) -> None:
-        if (
-            min(self.max_file_bytes, self.max_pixels) <= 0
-            or min(self.max_duration_s, self.max_decode_s) <= 0
-        ):
-            raise ValueError("video limits must be positive")
-
-
-DEFAULT_VIDEO_LIMITS = VideoLimits()
-
-
-@dataclass(frozen=True, slots=True)
-class VideoInfo:
-    container: str
-    codec: str
-    width: int
-    height: int
-    fps: float
-    duration_s: float | None  # as declared by the container; None when it does not say
-
-
-@dataclass(frozen=True, slots=True)
-class VideoFrame:
-    """One sampled frame: its number, timestamp (number / fps) and PDQ luminance plane
-    (float32, 0-255, height x width)."""
-
-    number: int
-    timestamp: float
-    luma: np.ndarray
-
-
-@dataclass(slots=True)
-class DecodeStats:
-    """What decoding did, for reports and benchmarks (filled in as frames are read)."""
-
-    frames_seen: int = 0  # frames in the stream up to where decoding stopped
-    frames_sampled: int = 0
-    packets_dropped: int = 0  # never sent to the decoder: cannot affect a hashed frame
-    packets_damaged: int = 0  # rejected by the decoder and skipped
-    mode: str = "every-frame"  # or "timestamped" (frames numbered from timestamps)
-
-
-class Video(Protocol):
-    info: VideoInfo
-    stats: DecodeStats
-
-    def frames(self, seconds_per_hash: float = 1.0) -> Iterator[VideoFrame]: ...
-
-
-def frame_step(seconds_per_hash: float, fps: float) -> int:
-    """filehasher.cpp: hash frame k iff k % step == 0, step = int(seconds_per_hash * fps) >= 1."""
-    if seconds_per_hash < 0:
-        raise ValueError("seconds_per_hash must be >= 0 (0 hashes every frame)")
-    return max(1, int(seconds_per_hash * fps))
 
 
 class _Opener:
@@ -235,7 +180,7 @@ def open_video(
         raise UnsupportedMedia(label, f"a still {kind.format} image: use the image hasher")
     if kind.kind == "unknown":
         raise UnsupportedMedia(label, "not a recognised video format (checked by content)")
-    video = _FFmpegVideo(opener, kind.format, limits, threads)
+    video = FFmpegVideo(opener, kind.format, limits, threads)
     try:
         yield video
     finally:
@@ -249,20 +194,20 @@ def _classify(label: str, exc: BaseException, truncated: bool) -> MediaError:
     return CorruptMedia(label, f"FFmpeg cannot read it as video ({detail})")
 
 
-class _FFmpegVideo:
+class FFmpegVideo:
     def __init__(self, opener: _Opener, sniffed: str, limits: VideoLimits, threads: int) -> None:
-        self._opener = opener
-        self._limits = limits
-        self._threads = threads
+        self.opener = opener
+        self.limits = limits
+        self.threads = threads
         self._sniffed = sniffed
-        self._container: av.container.InputContainer | None = None
+        self.container: av.container.InputContainer | None = None
         self.stats = DecodeStats()
         label = opener.name
         try:
             container = opener.open()
         except av.error.FFmpegError as exc:
-            raise _classify(label, exc, self._truncated()) from None
-        self._container = container
+            raise _classify(label, exc, self.truncated()) from None
+        self.container = container
         try:
             self._describe(container, label)
         except BaseException:
@@ -270,7 +215,7 @@ class _FFmpegVideo:
             raise
 
     def _describe(self, container: av.container.InputContainer, label: str) -> None:
-        limits = self._limits
+        limits = self.limits
         if not container.streams.video:
             raise UnsupportedMedia(label, "has no video stream")
         stream = container.streams.video[0]
@@ -297,7 +242,7 @@ class _FFmpegVideo:
                 label,
                 f"lasts {duration:,.0f} s, over the {limits.max_duration_s:,.0f}-second limit",
             )
-        self._stream = stream
+        self.stream = stream
         self.info = VideoInfo(
             container=container.format.name,
             codec=stream.codec_context.name,
@@ -308,20 +253,20 @@ class _FFmpegVideo:
         )
 
     def close(self) -> None:
-        if self._container is not None:
-            self._container.close()
-            self._container = None
+        if self.container is not None:
+            self.container.close()
+            self.container = None
 
-    def _truncated(self) -> bool:
+    def truncated(self) -> bool:
         if self._sniffed not in ("mp4", "mov"):
             return False
-        return mp4_truncated(self._opener.read_at, self._opener.size)
+        return mp4_truncated(self.opener.read_at, self.opener.size)
 
     def frames(self, seconds_per_hash: float = 1.0) -> Iterator[VideoFrame]:
         step = frame_step(seconds_per_hash, self.info.fps)
         timestamped = step > 1 and any(n in self.info.container for n in _TIMESTAMPED)
-        threaded = self._threads != 1
-        decoder = _Decoder(self, step, threaded=threaded)
+        threaded = self.threads != 1
+        decoder = Decoder(self, step, threaded=threaded)
         while True:
             try:
                 if timestamped:
@@ -329,294 +274,14 @@ class _FFmpegVideo:
                 else:
                     yield from decoder.every_frame()
                 return
-            except _Restart as restart:
+            except Restart as restart:
                 # Start again and hand on only frames not already handed on.
                 timestamped = timestamped and not restart.count_frames
                 threaded = threaded and not restart.single_thread
                 self.close()
-                self._container = self._opener.open()
-                self._stream = self._container.streams.video[0]
+                self.container = self.opener.open()
+                self.stream = self.container.streams.video[0]
                 self.stats.packets_damaged = 0
-                decoder = _Decoder(self, step, after=decoder.last_number, threaded=threaded)
+                decoder = Decoder(self, step, after=decoder.last_number, threaded=threaded)
             except av.error.FFmpegError as exc:
-                raise _classify(self._opener.name, exc, self._truncated()) from None
-
-
-class _Restart(Exception):
-    """Decode again from the start: counting frames (a packet had no timestamp), or on one
-    thread (with frame threading FFmpeg reports a damaged packet only when frames are
-    received, and PyAV then drops the good frames received in the same call)."""
-
-    def __init__(self, count_frames: bool = False, single_thread: bool = False) -> None:
-        self.count_frames = count_frames
-        self.single_thread = single_thread
-
-
-class _Ranks:
-    """Presentation index of a packet: how many packets seen so far show before it."""
-
-    def __init__(self) -> None:
-        self._folded = 0
-        self._recent: list[int] = []
-
-    def add(self, pts: int) -> None:
-        bisect.insort(self._recent, pts)
-
-    def rank(self, pts: int) -> int:
-        return self._folded + bisect.bisect_left(self._recent, pts)
-
-    @property
-    def crowded(self) -> bool:
-        return len(self._recent) > 4096
-
-    def fold_below(self, pts: int) -> None:
-        """Forget individual timestamps below `pts` (no packet still to rank shows earlier)."""
-        cut = bisect.bisect_left(self._recent, pts)
-        self._folded += cut
-        del self._recent[:cut]
-
-
-@dataclass(slots=True)
-class _Decoder:
-    video: _FFmpegVideo
-    step: int
-    after: int = -1  # hand on only frames numbered above this (after a restart)
-    threaded: bool = True
-    last_number: int = -1
-    _started: float = field(default_factory=time.monotonic)
-
-    def _codec(self) -> av.codec.context.CodecContext:
-        stream = self.video._stream
-        cc = stream.codec_context
-        stream.thread_type = "AUTO" if self.threaded else "SLICE"
-        cc.thread_count = self.video._threads if self.threaded else 1
-        # FFmpeg itself refuses frames over the pixel limit, should the size change mid-stream.
-        cc.options = {"max_pixels": str(self.video._limits.max_pixels)}
-        return cc
-
-    def _check(self, number: int) -> None:
-        limits, label = self.video._limits, self.video._opener.name
-        if time.monotonic() - self._started > limits.max_decode_s:
-            raise DecodeTimeout(
-                label, f"decoding passed the {limits.max_decode_s:,.0f}-second limit"
-            )
-        seconds = number / self.video.info.fps
-        if seconds > limits.max_duration_s:
-            raise MediaTooLarge(
-                label,
-                f"runs past {limits.max_duration_s:,.0f} s (the duration limit), longer than "
-                "it declares",
-            )
-
-    def _packets(self) -> Iterator[av.Packet]:
-        container = self.video._container
-        assert container is not None
-        try:
-            for packet in container.demux(self.video._stream):
-                if packet.size:
-                    yield packet
-        except av.error.FFmpegError:
-            # A damaged or cut container ends the stream where it breaks; what was read is kept.
-            self.video.stats.packets_damaged += 1
-
-    def _decode(self, cc: av.codec.context.CodecContext, packet: av.Packet | None) -> list:
-        try:
-            return cc.decode(packet)
-        except av.error.FFmpegError:
-            if self.threaded:
-                raise _Restart(single_thread=True) from None
-            self.video.stats.packets_damaged += 1
-            return []
-
-    def _emit(self, number: int, frame: av.VideoFrame) -> VideoFrame:
-        limits, label = self.video._limits, self.video._opener.name
-        if frame.width * frame.height > limits.max_pixels:
-            raise DecompressionBomb(
-                label, f"frame {number} is {frame.width}x{frame.height}, over the pixel limit"
-            )
-        self.video.stats.frames_sampled += 1
-        self.last_number = number
-        return VideoFrame(number, number / self.video.info.fps, pdq_luma(frame))
-
-    def _finish(self) -> None:
-        stats, label = self.video.stats, self.video._opener.name
-        if stats.frames_sampled == 0 and self.after < 0:
-            if self.video._truncated():
-                raise TruncatedMedia(label, "the file ends before any frame could be decoded")
-            raise CorruptMedia(label, "no frame could be decoded")
-        if self.video._truncated():
-            raise TruncatedMedia(
-                label,
-                f"the video stops at frame {stats.frames_seen}; the frames before were hashed",
-            )
-
-    def every_frame(self) -> Iterator[VideoFrame]:
-        """Decode everything; number frames as the decoder shows them (the reference's way)."""
-        cc = self._codec()
-        stats = self.video.stats
-        stats.mode = "every-frame"
-        number = 0
-
-        def shown(packet: av.Packet | None) -> Iterator[VideoFrame]:
-            nonlocal number
-            for frame in self._decode(cc, packet):
-                self._check(number)
-                if number % self.step == 0 and number > self.after:
-                    yield self._emit(number, frame)
-                number += 1
-                stats.frames_seen = number
-
-        for packet in self._packets():
-            self._check(number)
-            yield from shown(packet)
-        yield from shown(None)
-        self._finish()
-
-    def timestamped(self) -> Iterator[VideoFrame]:
-        """Number frames by presentation timestamp and decode only what hashed frames need."""
-        cc = self._codec()
-        stats = self.video.stats
-        stats.mode = "timestamped"
-        window = _Window(self._packets())
-        pending: dict[int, int] = {}  # pts of a hashed frame sent to the decoder -> number
-        last_needed = -1
-        planned = False
-        skip = "DEFAULT"
-        while window.top_up():
-            if window.head_is_keyframe() or not planned:
-                last_needed = window.plan_group(self.step)
-                planned = True
-            seq, packet = window.pop()
-            number = window.number_of(packet)
-            if number is not None:
-                self._check(number)
-                stats.frames_seen = max(stats.frames_seen, number + 1)
-            if seq > last_needed:
-                stats.packets_dropped += 1
-                continue
-            hashed = number is not None and number % self.step == 0 and number > self.after
-            wanted = "DEFAULT" if hashed else "NONREF"
-            if wanted != skip:
-                cc.skip_frame = skip = wanted
-            if hashed:
-                pending[packet.pts] = number
-            yield from self._take(cc, packet, pending)
-        yield from self._take(cc, None, pending)
-        self._finish()
-
-    def _take(
-        self, cc: av.codec.context.CodecContext, packet: av.Packet | None, pending: dict[int, int]
-    ) -> Iterator[VideoFrame]:
-        for frame in self._decode(cc, packet):
-            number = pending.pop(frame.pts, None) if frame.pts is not None else None
-            if number is not None:
-                yield self._emit(number, frame)
-
-
-class _Window:
-    """Compressed packets read ahead of the decoder, in decode order, with their sequence
-    numbers, so that a packet's presentation rank is known before it is decoded and a group
-    of pictures can be planned up to its next keyframe."""
-
-    def __init__(self, packets: Iterator[av.Packet]) -> None:
-        self._source = packets
-        self._items: deque[tuple[int, av.Packet]] = deque()
-        self._bytes = 0
-        self._sequence = 0
-        self._ranks = _Ranks()
-        self.exhausted = False
-
-    def _read(self) -> bool:
-        packet = next(self._source, None)
-        if packet is None:
-            self.exhausted = True
-            return False
-        if packet.pts is None:
-            raise _Restart(count_frames=True)
-        self._items.append((self._sequence, packet))
-        self._sequence += 1
-        self._bytes += packet.size
-        if not packet.is_discard:
-            self._ranks.add(packet.pts)
-        return True
-
-    def top_up(self) -> bool:
-        """Keep the reordering look-ahead filled; False once nothing is left."""
-        while len(self._items) <= _REORDER_LOOKAHEAD and not self.exhausted:
-            self._read()
-        return bool(self._items)
-
-    def head_is_keyframe(self) -> bool:
-        return self._items[0][1].is_keyframe
-
-    def pop(self) -> tuple[int, av.Packet]:
-        seq, packet = self._items.popleft()
-        self._bytes -= packet.size
-        if self._ranks.crowded and self._items:
-            self._ranks.fold_below(min(p.pts for _, p in self._items))
-        return seq, packet
-
-    def number_of(self, packet: av.Packet) -> int | None:
-        """The frame's number: how many frames seen so far show before it."""
-        return None if packet.is_discard else self._ranks.rank(packet.pts)
-
-    def _next_key(self) -> int | None:
-        return next((i for i in range(1, len(self._items)) if self._items[i][1].is_keyframe), None)
-
-    def plan_group(self, step: int) -> int:
-        """Sequence number of the last packet of the head's group of pictures (up to the next
-        keyframe) that a hashed frame can depend on; later ones need not be decoded."""
-        key = self._next_key()
-        while not self.exhausted and (key is None or len(self._items) <= key + _REORDER_LOOKAHEAD):
-            if key is None and (
-                len(self._items) >= _WINDOW_MAX_PACKETS or self._bytes >= _WINDOW_MAX_BYTES
-            ):
-                return 1 << 62  # over the caps: decode this group up to its next keyframe
-            self._read()
-            if key is None:
-                key = self._next_key()
-        items = list(self._items)
-        if key is None:
-            key = len(items)  # the last group
-        elif any(p.pts < items[key][1].pts for _, p in items[key + 1 :]):
-            # An open GOP: the next group's leading frames refer back into this one.
-            return items[key - 1][0]
-        last = -1
-        for seq, packet in items[:key]:
-            number = self.number_of(packet)
-            if number is not None and number % step == 0:
-                last = seq
-        return last
-
-
-# swscale's video-range YUV -> RGB -> PDQ luma, per 8-bit Y value: (Y - 16) * 255 / 219,
-# clipped as the RGB channels are.
-_VIDEO_RANGE = np.clip((np.arange(256, dtype=np.float32) - 16) * (255 / 219), 0, 255).astype(
-    np.float32
-)
-_FULL_RANGE = np.arange(256, dtype=np.float32)
-_LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # pdqhashing.cpp
-_JPEG_RANGE = 2  # AVCOL_RANGE_JPEG
-
-
-def pdq_luma(frame: av.VideoFrame) -> np.ndarray:
-    """PDQ's luminance (0.299 R + 0.587 G + 0.114 B of the frame as RGB24) as float32."""
-    fmt = frame.format
-    name = fmt.name
-    planar_yuv = name.startswith(("yuv", "nv12", "nv21")) and not fmt.is_rgb
-    full = name.startswith("yuvj") or frame.color_range == _JPEG_RANGE
-    if planar_yuv or name == "gray":
-        plane = frame.planes[0]
-        bits = fmt.components[0].bits
-        if bits == 8:
-            y = np.frombuffer(plane, np.uint8).reshape(frame.height, plane.line_size)
-            table = _FULL_RANGE if (full or name == "gray") else _VIDEO_RANGE
-            return table[y[:, : frame.width]]
-        if name.endswith("le") and bits <= 16:
-            y16 = np.frombuffer(plane, "<u2").reshape(frame.height, plane.line_size // 2)
-            y = y16[:, : frame.width].astype(np.float32) / (1 << (bits - 8))
-            if not full:
-                y = (y - 16) * (255 / 219)
-            return np.clip(y, 0, 255)
-    rgb = frame.to_ndarray(format="rgb24")
-    return rgb.astype(np.float32) @ _LUMA_WEIGHTS
+                raise _classify(self.opener.name, exc, self.truncated()) from None

@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from bastion.cli.app import app, console, err_console, fail
+from bastion.cli.paths import common_folder, shown
 from bastion.cli.progress import item_progress
 from bastion.hashing import PDQ_MODES, MediaHashes, hash_files, iter_files
 from bastion.media import Limits
@@ -128,15 +129,13 @@ def hash_command(
 
 
 def _print_table(results: list[MediaHashes]) -> None:
-    common = os.path.commonpath([r.source for r in results]) if len(results) > 1 else ""
-    if common and os.path.isfile(common):
-        common = os.path.dirname(common)
+    common = common_folder([r.source for r in results])
     table = Table(header_style="bold", show_lines=True)
     table.add_column("file", overflow="fold", ratio=1)
     table.add_column("signals", overflow="fold", ratio=3)
     table.add_column("quality", justify="right", no_wrap=True)
     for item in results:
-        name = os.path.relpath(item.source, common) if common else item.source
+        name = shown(item.source, common)
         lines = []
         if item.digests:
             d = item.digests

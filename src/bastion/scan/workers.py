@@ -6,7 +6,7 @@ read by the main process and their bytes sent over.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bastion.hashing import MediaHashes, PdqMode, hash_bytes, hash_file
 from bastion.media import Limits
@@ -24,7 +24,7 @@ def hash_batch(tasks: list[Task], mode: PdqMode, limits: Limits) -> list[tuple[s
     for task in tasks:
         if task.path is not None:
             hashed = hash_file(task.path, mode, limits)
-            hashed = MediaHashes(task.key, hashed.digests, hashed.image, hashed.pdq, hashed.failure)
+            hashed = replace(hashed, source=task.key)
         else:
             hashed = hash_bytes(task.data or b"", task.key, mode, limits)
         out.append((task.key, hashed))

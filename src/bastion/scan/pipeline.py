@@ -295,7 +295,7 @@ def _record(
                 media_format=hashed.image.format if hashed.image else None,
                 width=hashed.image.width if hashed.image else None,
                 height=hashed.image.height if hashed.image else None,
-                moving=kind in MOVING_KINDS,
+                moving=kind in MOVING_KINDS or hashed.vpdq is not None,
                 category=result.category.value if result.category else None,
                 hashed_at=now,
             )

@@ -102,7 +102,7 @@ def _matched(
     return query_hit, listed_hit
 
 
-def _ranges(frames: list[VpdqFrame], matched: set[str]) -> tuple[TimeRange, ...]:
+def time_ranges(frames: list[VpdqFrame], matched: set[str]) -> tuple[TimeRange, ...]:
     """Runs of consecutive usable query frames whose hash matched. Frames below the quality
     threshold (dark, blank) neither extend nor break a run."""
     ranges: list[TimeRange] = []
@@ -141,5 +141,5 @@ def score(
         listed_percent=100.0 * int(listed_hit.sum()) / len(listed_unique) if listed_unique else 0.0,
         query_usable=len(query_unique),
         listed_usable=len(listed_unique),
-        query_ranges=_ranges(query_frames, matched),
+        query_ranges=time_ranges(query_frames, matched),
     )

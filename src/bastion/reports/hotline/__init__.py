@@ -6,10 +6,7 @@ step, returning a `SubmissionState` to persist after every step. See docs/report
 """
 
 from bastion.reports.hotline.cybertip_client import (
-    PRODUCTION_URL,
-    TEST_URL,
     CyberTiplineClient,
-    CyberTiplineConfig,
     DetailsSent,
     Finished,
     Retracted,
@@ -20,6 +17,13 @@ from bastion.reports.hotline.cybertip_client import (
     report_fingerprint,
 )
 from bastion.reports.hotline.cybertip_state import FileProgress, SubmissionState
+from bastion.reports.hotline.cybertip_transport import (
+    PRODUCTION_URL,
+    TEST_URL,
+    Answer,
+    CyberTiplineConfig,
+    CyberTiplineTransport,
+)
 from bastion.reports.hotline.cybertip_xml import (
     KNOWN_MATERIAL_NOTICE,
     build_file_details_xml,
@@ -74,6 +78,7 @@ __all__ = [
     "KNOWN_MATERIAL_NOTICE",
     "PRODUCTION_URL",
     "TEST_URL",
+    "Answer",
     "AuthenticationFailed",
     "CaptureEvent",
     "Chat",
@@ -82,6 +87,7 @@ __all__ = [
     "CyberTiplineError",
     "CyberTiplineProtocolError",
     "CyberTiplineRejected",
+    "CyberTiplineTransport",
     "CyberTiplineUnavailable",
     "DetailsSent",
     "FileNotFound",

@@ -23,117 +23,31 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import BinaryIO
 
 import httpx
 from lxml import etree
 
 from bastion.reports.hotline.cybertip_state import FileProgress, SubmissionState
+from bastion.reports.hotline.cybertip_transport import (
+    CyberTiplineConfig,
+    CyberTiplineTransport,
+)
 from bastion.reports.hotline.cybertip_xml import build_file_details_xml, build_report_xml
 from bastion.reports.hotline.errors import (
-    AuthenticationFailed,
-    CyberTiplineError,
     CyberTiplineProtocolError,
-    CyberTiplineRejected,
-    CyberTiplineUnavailable,
-    FileNotFound,
     ReportAlreadyFinished,
     ReportAlreadyRetracted,
     ReportInputError,
-    ReportNotFound,
-    ServerFailure,
     SubmissionStateError,
     UploadIntegrityError,
     UploadOutcomeUnknown,
     ValidationRejected,
 )
 from bastion.reports.hotline.model import HotlineReport, ReportedFile
-
-PRODUCTION_URL = "https://report.cybertip.org/ispws"
-TEST_URL = "https://exttest.cybertip.org/ispws"
-
-# NCMEC's response codes (documentation, Appendix D; "a non-exhaustive list"). 1001 is the code
-# the test environment gave for schema errors in 2015 (recorded in ello/ncmec_reporting's
-# fixtures); the current documentation lists 4100/4110 instead.
-_ERRORS: dict[int, type[CyberTiplineRejected]] = {
-    1000: ServerFailure,
-    1100: ServerFailure,
-    1110: ServerFailure,
-    1111: ServerFailure,
-    1300: ServerFailure,
-    1210: ReportNotFound,
-    1001: ValidationRejected,
-    2000: AuthenticationFailed,
-    3000: AuthenticationFailed,
-    3100: AuthenticationFailed,
-    3300: AuthenticationFailed,
-    4000: ValidationRejected,
-    4100: ValidationRejected,
-    4110: ValidationRejected,
-    4200: ValidationRejected,
-    5001: ReportNotFound,
-    5002: FileNotFound,
-    5101: ReportAlreadyRetracted,
-    5102: ReportAlreadyFinished,
-}
-
-# Raised before any byte left: trying again cannot duplicate anything.
-_NOT_SENT = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.PoolTimeout,
-    httpx.WriteError,
-    httpx.WriteTimeout,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class CyberTiplineConfig:
-    """Where and as whom to report. `attempts` bounds tries per step for transient failures;
-    waits grow from `backoff_seconds` (1x, 2x, 4x ...)."""
-
-    base_url: str
-    username: str
-    password: str = field(repr=False)
-    timeout_seconds: float = 120.0
-    attempts: int = 4
-    backoff_seconds: float = 2.0
-
-    def __post_init__(self) -> None:
-        if not self.base_url.startswith(("https://", "http://")):
-            raise ValueError(f"CyberTipline base URL {self.base_url!r} must start with https://")
-        if not self.username or not self.password:
-            raise ValueError(
-                "CyberTipline username and password are both required (NCMEC issues them)"
-            )
-        if self.attempts < 1:
-            raise ValueError("attempts must be at least 1")
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> CyberTiplineConfig:
-        """BASTION_CYBERTIP_URL (default: NCMEC's test environment), BASTION_CYBERTIP_USERNAME,
-        and BASTION_CYBERTIP_PASSWORD or BASTION_CYBERTIP_PASSWORD_FILE (a file holding it)."""
-        env = os.environ if environ is None else environ
-        password = env.get("BASTION_CYBERTIP_PASSWORD", "")
-        if not password and env.get("BASTION_CYBERTIP_PASSWORD_FILE"):
-            try:
-                with open(env["BASTION_CYBERTIP_PASSWORD_FILE"], encoding="utf-8") as handle:
-                    password = handle.read().strip()
-            except OSError as exc:
-                raise ValueError(f"BASTION_CYBERTIP_PASSWORD_FILE: {exc.strerror}") from None
-        username = env.get("BASTION_CYBERTIP_USERNAME", "")
-        if not username or not password:
-            raise ValueError(
-                "set BASTION_CYBERTIP_USERNAME and BASTION_CYBERTIP_PASSWORD (or _PASSWORD_FILE) "
-                "to the credentials NCMEC issued"
-            )
-        return cls(
-            base_url=env.get("BASTION_CYBERTIP_URL", TEST_URL), username=username, password=password
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,17 +138,10 @@ class CyberTiplineClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.config = config
-        self._sleep = sleep
-        self._http = httpx.Client(
-            base_url=config.base_url.rstrip("/"),
-            auth=httpx.BasicAuth(config.username, config.password),
-            timeout=config.timeout_seconds,
-            transport=transport,
-            headers={"User-Agent": "bastion-cybertip/1"},
-        )
+        self.transport = CyberTiplineTransport(config, transport=transport, sleep=sleep)
 
     def close(self) -> None:
-        self._http.close()
+        self.transport.close()
 
     def __enter__(self) -> CyberTiplineClient:
         return self
@@ -246,8 +153,8 @@ class CyberTiplineClient:
 
     def status(self) -> StatusResult:
         """GET /status: checks that the server is reachable and the credentials work."""
-        root, request_id, _ = self._call("status", "GET", "/status", answer_lost_is_safe=True)
-        return StatusResult(root.findtext("responseDescription") or "", request_id)
+        answer = self.transport.call("status", "GET", "/status", answer_lost_is_safe=True)
+        return StatusResult(answer.root.findtext("responseDescription") or "", answer.request_id)
 
     def submit(self, report: HotlineReport, state: SubmissionState) -> Submitted:
         """POST /submit, once: a state that has a report id returns it without a request."""
@@ -257,7 +164,7 @@ class CyberTiplineClient:
             raise SubmissionStateError("this submission was retracted; begin() a new one")
         if state.report_id is not None:
             return Submitted(state, state.report_id, xml, skipped=True)
-        root, _, lost = self._call(
+        answer = self.transport.call(
             "submit",
             "POST",
             "/submit",
@@ -265,9 +172,9 @@ class CyberTiplineClient:
             headers={"Content-Type": "text/xml; charset=utf-8"},
             answer_lost_is_safe=True,
         )
-        report_id = self._int(root, "reportId", "submit")
+        report_id = self._int(answer.root, "reportId", "submit")
         new = replace(state, report_id=report_id)
-        if lost:
+        if answer.after_lost_answer:
             new = new.noted(
                 "an answer to /submit was lost and the request repeated: NCMEC may hold an extra "
                 "unfinished report, which it deletes after 24 hours"
@@ -303,14 +210,14 @@ class CyberTiplineClient:
         if save is not None:
             save(in_flight)
         try:
-            root, _, _ = self._call(
+            root = self.transport.call(
                 "upload",
                 "POST",
                 "/upload",
                 data={"id": str(report_id)},
                 files={"file": (item.file_name, data, "application/octet-stream")},
                 answer_lost_is_safe=False,
-            )
+            ).root
         except UploadOutcomeUnknown as exc:
             exc.state = in_flight
             raise
@@ -356,7 +263,7 @@ class CyberTiplineClient:
         if save is not None:
             save(attempt)
         try:
-            self._call(
+            self.transport.call(
                 "fileinfo",
                 "POST",
                 "/fileinfo",
@@ -389,9 +296,9 @@ class CyberTiplineClient:
                 f"report {report_id} is not ready to finish; next step: {state.next_step}"
             )
         try:
-            root, _, _ = self._call(
+            root = self.transport.call(
                 "finish", "POST", "/finish", data={"id": str(report_id)}, answer_lost_is_safe=True
-            )
+            ).root
         except ReportAlreadyFinished:
             ids = tuple(f.file_id or "" for f in state.files)
             done = replace(state, finished=True, acknowledged_file_ids=ids).noted(
@@ -417,7 +324,7 @@ class CyberTiplineClient:
         if state.retracted:
             return Retracted(state, state.report_id, skipped=True)
         with contextlib.suppress(ReportAlreadyRetracted):
-            self._call(
+            self.transport.call(
                 "retract",
                 "POST",
                 "/retract",
@@ -486,100 +393,3 @@ class CyberTiplineClient:
             return int((root.findtext(tag) or "").strip())
         except ValueError:
             raise CyberTiplineProtocolError(step, f"the answer has no numeric <{tag}>") from None
-
-    def _call(
-        self, step: str, method: str, path: str, *, answer_lost_is_safe: bool, **kwargs: object
-    ) -> tuple[etree._Element, str | None, bool]:
-        """One step's request with retries; returns (answer root, Request-ID, whether an
-        earlier try's answer was lost after sending)."""
-        lost = False
-        last: CyberTiplineError | None = None
-        for attempt in range(self.config.attempts):
-            if attempt:
-                self._sleep(self.config.backoff_seconds * 2 ** (attempt - 1))
-            try:
-                response = self._http.request(method, path, **kwargs)  # type: ignore[arg-type]
-            except _NOT_SENT as exc:
-                last = CyberTiplineUnavailable(
-                    step, f"cannot reach {self.config.base_url} ({type(exc).__name__})"
-                )
-                continue
-            except httpx.TransportError as exc:
-                if not answer_lost_is_safe:
-                    raise UploadOutcomeUnknown(
-                        step, f"no answer after sending ({type(exc).__name__})"
-                    ) from None
-                lost = True
-                last = CyberTiplineUnavailable(
-                    step, f"no answer after sending ({type(exc).__name__})"
-                )
-                continue
-            try:
-                root, request_id = self._parse(step, response)
-            except CyberTiplineError as exc:
-                exc.after_lost_answer = lost
-                if not exc.transient:
-                    raise
-                last = exc
-                continue
-            return root, request_id, lost
-        assert last is not None
-        raise last
-
-    @staticmethod
-    def _parse(step: str, response: httpx.Response) -> tuple[etree._Element, str | None]:
-        request_id = response.headers.get("Request-ID")
-        status = response.status_code
-        root = None
-        if response.content.strip():
-            try:
-                root = etree.fromstring(
-                    response.content,
-                    parser=etree.XMLParser(resolve_entities=False, no_network=True),
-                )
-            except etree.XMLSyntaxError:
-                root = None
-        if root is None or root.tag not in ("reportResponse", "reportDoneResponse"):
-            if status in (401, 403):
-                raise AuthenticationFailed(
-                    step, "credentials refused", http_status=status, request_id=request_id
-                )
-            if status >= 500:
-                raise CyberTiplineUnavailable(
-                    step, "server error", http_status=status, request_id=request_id
-                )
-            raise CyberTiplineProtocolError(
-                step,
-                "the answer is not a CyberTipline XML response",
-                http_status=status,
-                request_id=request_id,
-            )
-        try:
-            code = int((root.findtext("responseCode") or "").strip())
-        except ValueError:
-            raise CyberTiplineProtocolError(
-                step,
-                "the answer has no numeric <responseCode>",
-                http_status=status,
-                request_id=request_id,
-            ) from None
-        description = root.findtext("responseDescription")
-        if code != 0:
-            kind = _ERRORS.get(code, CyberTiplineRejected)
-            raise kind(
-                step,
-                "NCMEC refused the request",
-                http_status=status,
-                response_code=code,
-                description=description,
-                request_id=request_id,
-            )
-        if not 200 <= status < 300:
-            if status >= 500:
-                raise CyberTiplineUnavailable(
-                    step, "server error", http_status=status, request_id=request_id
-                )
-            raise CyberTiplineProtocolError(
-                step, "HTTP error with a success code", http_status=status, request_id=request_id
-            )
-        return root, request_id

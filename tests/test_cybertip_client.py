@@ -16,6 +16,7 @@ from bastion.reports.hotline import (
     FileNotFound,
     ReportAlreadyRetracted,
     ReportInputError,
+    ReportNotFound,
     SubmissionState,
     SubmissionStateError,
     UploadIntegrityError,
@@ -383,3 +384,23 @@ def test_http_client_is_closed_by_context_manager(fake):
         client.status()
     with pytest.raises(RuntimeError, match="closed"):
         client.status()
+
+
+def test_upload_to_an_unknown_report_gets_report_not_found(fake):
+    with pytest.raises(ReportNotFound) as caught:
+        client_for(fake).transport.call(
+            "upload",
+            "POST",
+            "/upload",
+            data={"id": "999"},
+            files={"file": ("x.bin", b"benign", "application/octet-stream")},
+            answer_lost_is_safe=False,
+        )
+    assert caught.value.response_code == 5001
+
+
+def test_client_refuses_to_upload_before_submitting(fake):
+    report, media = sample()
+    with pytest.raises(SubmissionStateError, match="before the report is submitted"):
+        client_for(fake).upload(report, begin(report), 0, media[0])
+    assert fake.requests == []

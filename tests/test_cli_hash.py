@@ -80,14 +80,24 @@ def test_empty_folder_is_reported(tmp_path: Path) -> None:
     assert "no files found" in result.stderr
 
 
-def test_demo_generates_and_hashes_benign_pictures(tmp_path: Path) -> None:
+def test_demo_scans_a_synthetic_export_end_to_end(tmp_path: Path) -> None:
+    env = {"BASTION_HOME": str(tmp_path), "COLUMNS": "160", "PATH": "/usr/bin:/bin"}
     result = subprocess.run(
         [sys.executable, "-m", "bastion", "demo"],
         capture_output=True,
         text=True,
-        env={"BASTION_HOME": str(tmp_path), "COLUMNS": "160", "PATH": "/usr/bin:/bin"},
+        env=env,
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert "6 hashed" in result.stderr and "unsupported 1" in result.stderr
-    assert len(list((tmp_path / "demo" / "images").iterdir())) == 7
+    assert "all accounted for" in result.stdout
+    assert "distinct matched files by category: A 1  B 1  C" in result.stdout
+    assert (tmp_path / "demo" / "telegram-export" / "result.json").is_file()
+    again = subprocess.run(
+        [sys.executable, "-m", "bastion", "demo"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stderr  # re-runnable: a new case each time

@@ -45,6 +45,7 @@ class Recorded:
     verdict: str
     rule: str
     match_ids: tuple[int, ...] = ()
+    content_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +173,14 @@ def record(
                         },
                     ),
                 )
-            return Recorded(sighting.id, False, decision.verdict, decision.rule, tuple(match_ids))
+            return Recorded(
+                sighting.id,
+                False,
+                decision.verdict,
+                decision.rule,
+                tuple(match_ids),
+                sighting.content_id,
+            )
     except IntegrityError:
         # Lost a race on (platform, message_id): answer with the winner's recording.
         with store.session() as s:
@@ -215,7 +223,9 @@ def _recorded(s: Session, sighting: SightingRow, duplicate: bool) -> Recorded:
             select(MatchRow.id).where(MatchRow.sighting_id == sighting.id).order_by(MatchRow.id)
         )
     )
-    return Recorded(sighting.id, duplicate, sighting.verdict, sighting.rule, ids)
+    return Recorded(
+        sighting.id, duplicate, sighting.verdict, sighting.rule, ids, sighting.content_id
+    )
 
 
 def hashes_of_content(row: ContentRow, source: str) -> MediaHashes:

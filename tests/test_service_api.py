@@ -355,10 +355,19 @@ def test_a_listed_video_upload_is_matched_by_vpdq(service) -> None:
     admin, platform = service.client("admin"), service.client("platform")
     clip = video(seconds=4, fps=10, seed=77)
     listed = hash_bytes(clip, "clip.mp4").vpdq.to_text()
-    listed_bank(admin, "videos", "local", [{"signal_type": "vpdq", "value": listed, "category": "C"}])
+    listed_bank(
+        admin, "videos", "local", [{"signal_type": "vpdq", "value": listed, "category": "C"}]
+    )
     time.sleep(0.6)
-    r = platform.post("/v1/media", files={"file": ("c.mp4", clip, "video/mp4")},
-                      data={"context": json.dumps({"platform": "examplegram", "message_id": "v1"})})
+    r = platform.post(
+        "/v1/media",
+        files={"file": ("c.mp4", clip, "video/mp4")},
+        data={"context": json.dumps({"platform": "examplegram", "message_id": "v1"})},
+    )
     assert r.status_code == 200, r.text
     (m,) = r.json()["matches"]
-    assert m["signal_type"] == "vpdq" and m["query_percent"] == 100.0 and r.json()["verdict"] == "review"
+    assert (
+        m["signal_type"] == "vpdq"
+        and m["query_percent"] == 100.0
+        and r.json()["verdict"] == "review"
+    )

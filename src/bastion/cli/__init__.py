@@ -5,6 +5,7 @@ from bastion.cli import (  # noqa: F401  (modules register their commands)
     demo,
     hash,
     match,
+    reports,
     scan,
     serve,
     sources,

@@ -91,3 +91,37 @@ def test_a_bad_scheduler_address_is_a_clear_error(store, export) -> None:
 
     with pytest.raises(ExecutorError, match="local:N"):
         DaskExecutor("local:zero")
+
+
+def test_the_cli_scans_on_a_local_dask_cluster(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from bastion.synthetic import photo_like_jpeg
+
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    for i in range(4):
+        (folder / f"{i}.jpg").write_bytes(photo_like_jpeg(300 + i, 160, 120))
+    env = {**os.environ, "BASTION_HOME": str(tmp_path / "home"), "COLUMNS": "150"}
+    subprocess.run(
+        [sys.executable, "-m", "bastion", "banks", "create", "b", "--source", "local"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "bastion", "scan", str(folder), "--case", "d", "--dask", "local:1"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "all accounted for" in r.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "bastion", "scan", str(folder), "--case", "e", "--dask", "local:x"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and "local:N" in bad.stderr and "Traceback" not in bad.stderr

@@ -1,6 +1,6 @@
 """The `bastion` command line."""
 
-from bastion.cli import banks, demo, hash, match, serve  # noqa: F401  (modules register their commands)
+from bastion.cli import banks, bot, demo, hash, match, serve  # noqa: F401  (modules register their commands)
 from bastion.cli.app import app
 
 

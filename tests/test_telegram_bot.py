@@ -1,0 +1,361 @@
+"""The moderation bot end to end: the real bot (aiogram over HTTP) against a fake Bot API server
+on 127.0.0.1, with real banks in a real store."""
+
+from __future__ import annotations
+
+import pytest
+
+from bastion.store import Store
+from bastion.synthetic import encode, photo_like, photo_like_jpeg
+from tests.bot_support import ADMIN_CHAT, CHANNEL, GROUP, SUPERGROUP, World
+from tests.fake_telegram import FakeTelegram
+
+
+@pytest.fixture
+def world(tmp_path):
+    fake = FakeTelegram().start()
+    fake.add_chat(SUPERGROUP, "supergroup", "Harbour Walkers", username="harbourwalkers",
+                  members=1234, admins={900})  # fmt: skip
+    fake.add_chat(CHANNEL, "channel", "Harbour Notices", members=5000)
+    fake.add_chat(GROUP, "group", "Book Club", members=12)
+    fake.add_chat(ADMIN_CHAT, "supergroup", "Moderators")
+    url = f"sqlite:///{tmp_path / 'bastion.db'}"
+    store = Store.open(url)
+    yield World(fake, tmp_path, url, store)
+    store.close()
+    fake.stop()
+
+
+LISTED = photo_like_jpeg(1)
+BENIGN = photo_like_jpeg(2)
+
+
+def test_listed_photo_is_deleted_and_its_sender_banned(world) -> None:
+    world.list_md5(LISTED)
+    bot = world.bot()
+    fake = world.fake
+    msg = fake.message(SUPERGROUP, user=(501, "sender501"), photo=fake.photo(LISTED))
+    fake.push("message", msg)
+    fake.wait_for(lambda: fake.calls_to("banChatMember"), what="a ban")
+    bot.stop()
+    assert fake.calls_to("deleteMessage") == [
+        {"chat_id": str(SUPERGROUP), "message_id": str(msg["message_id"])}
+    ]
+    assert fake.calls_to("banChatMember")[0]["user_id"] == "501"
+    (sighting,) = world.sightings()
+    assert sighting["message_id"] == f"{SUPERGROUP}/{msg['message_id']}"
+    assert (sighting["verdict"], sighting["rule"]) == ("block", "hotline-exact")
+    assert (sighting["chat_type"], sighting["member_count"], sighting["sender_account_id"]) == (
+        "public_supergroup",
+        1234,
+        "501",
+    )
+
+
+def test_no_media_is_ever_forwarded_or_sent(world) -> None:
+    world.list_md5(LISTED)
+    bot = world.bot()
+    fake = world.fake
+    fake.push("message", fake.message(SUPERGROUP, photo=fake.photo(LISTED)))
+    fake.wait_for(lambda: fake.texts_to(ADMIN_CHAT), what="the admin notice")
+    bot.stop()
+    methods = {c.method for c in fake.calls}
+    assert not methods & {"forwardmessage", "copymessage", "sendphoto", "senddocument",
+                          "sendvideo", "sendmediagroup", "forwardmessages", "copymessages"}  # fmt: skip
+    (notice,) = fake.texts_to(ADMIN_CHAT)
+    assert "Removed listed media" in notice and '"Harbour Walkers"' in notice
+    assert "sha256 " in notice and "@sender501" in notice
+
+
+def test_unlisted_photo_is_left_alone(world) -> None:
+    world.list_md5(LISTED)
+    bot = world.bot()
+    fake = world.fake
+    fake.push("message", fake.message(SUPERGROUP, photo=fake.photo(BENIGN)))
+    fake.wait_for(lambda: world.sightings(), what="the decision")
+    bot.stop()
+    assert not fake.calls_to("deleteMessage") and not fake.calls_to("banChatMember")
+    assert [s["verdict"] for s in world.sightings()] == ["allow"]
+    assert fake.texts_to(ADMIN_CHAT) == []
+
+
+def test_largest_photo_size_is_checked_and_a_recompressed_copy_matches_by_pdq(world) -> None:
+    original = encode(photo_like(3, 1280, 960), "JPEG", 95)
+    world.list_pdq(original)
+    served = encode(photo_like(3, 1280, 960), "JPEG", 70)  # Telegram recompresses photos
+    thumbnail = photo_like_jpeg(4, 90, 67)
+    bot = world.bot()
+    fake = world.fake
+    fake.push("message", fake.message(SUPERGROUP, photo=fake.photo(served, small=thumbnail)))
+    fake.wait_for(lambda: fake.calls_to("deleteMessage"), what="a delete")
+    bot.stop()
+    (sighting,) = world.sightings()
+    assert sighting["rule"] == "hotline-pdq"
+    downloaded = [c.params["path"] for c in fake.calls if c.method == "file"]
+    assert downloaded == [f.path for f in fake.files.values() if f.data == served]
+
+
+def test_edit_that_swaps_in_listed_media_is_caught(world) -> None:
+    world.list_md5(LISTED)
+    bot = world.bot()
+    fake = world.fake
+    first = fake.message(SUPERGROUP, photo=fake.photo(BENIGN))
+    fake.push("message", first)
+    fake.wait_for(lambda: world.sightings(), what="the first decision")
+    edited = {**first, "edit_date": first["date"] + 60, "photo": fake.photo(LISTED)}
+    fake.push("edited_message", edited)
+    fake.wait_for(lambda: fake.calls_to("deleteMessage"), what="a delete")
+    bot.stop()
+    key = f"{SUPERGROUP}/{first['message_id']}"
+    assert [(s["message_id"], s["verdict"]) for s in world.sightings()] == [
+        (key, "allow"),
+        (f"{key}@{first['date'] + 60}", "block"),
+    ]
+
+
+def test_channel_post_is_deleted_without_a_ban(world) -> None:
+    world.list_md5(LISTED)
+    bot = world.bot()
+    fake = world.fake
+    post = fake.message(CHANNEL, photo=fake.photo(LISTED))
+    fake.push("channel_post", post)
+    fake.wait_for(lambda: world.journal("removed"), what="the removal record")
+    bot.stop()
+    assert fake.calls_to("deleteMessage")[0]["chat_id"] == str(CHANNEL)
+    assert not fake.calls_to("banChatMember") and not fake.calls_to("banChatSenderChat")
+    (removed,) = world.journal("removed")
+    assert removed["ban"] == "skipped" and removed["chat_type"] == "private_channel"
+    assert world.sightings()[0]["member_count"] == 5000
+
+
+def test_message_posted_as_a_channel_bans_that_channel(world) -> None:
+    world.list_md5(LISTED)
+    bot = world.bot()
+    fake = world.fake
+    as_channel = {"id": -1005555555555, "type": "channel", "title": "Spam Channel"}
+    fake.push("message", fake.message(SUPERGROUP, sender_chat=as_channel, photo=fake.photo(LISTED)))
+    fake.wait_for(lambda: fake.calls_to("banChatSenderChat"), what="a sender-chat ban")
+    bot.stop()
+    assert fake.calls_to("banChatSenderChat")[0]["sender_chat_id"] == "-1005555555555"
+    assert not fake.calls_to("banChatMember")
+    assert world.sightings()[0]["sender_account_id"] == "-1005555555555"
+
+
+def test_listed_picture_sent_as_a_file_in_a_basic_group_is_removed(world) -> None:
+    png = encode(photo_like(5, 320, 240), "PNG")
+    world.list_md5(png)
+    bot = world.bot()
+    fake = world.fake
+    doc = fake.document(png, "image/png", "holiday.png")
+    fake.push("message", fake.message(GROUP, user=(777, None), document=doc))
+    fake.wait_for(lambda: fake.calls_to("banChatMember"), what="a ban")
+    bot.stop()
+    assert fake.calls_to("deleteMessage")[0]["chat_id"] == str(GROUP)
+    assert fake.calls_to("banChatMember")[0]["user_id"] == "777"
+    assert world.sightings()[0]["chat_type"] == "private_group"
+
+
+def test_album_items_are_checked_one_by_one(world) -> None:
+    world.list_md5(LISTED)
+    bot = world.bot()
+    fake = world.fake
+    album = [
+        fake.message(SUPERGROUP, media_group_id="alb1", photo=fake.photo(data))
+        for data in (BENIGN, LISTED, photo_like_jpeg(6))
+    ]
+    for item in album:
+        fake.push("message", item)
+    fake.wait_for(lambda: len(world.sightings()) == 3, what="three decisions")
+    bot.stop()
+    assert [c["message_id"] for c in fake.calls_to("deleteMessage")] == [
+        str(album[1]["message_id"])
+    ]
+    assert [s["verdict"] for s in world.sightings()] == ["allow", "block", "allow"]
+
+
+def test_video_is_matched_by_exact_digest_and_the_record_says_so(world) -> None:
+    clip = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(range(256)) * 8
+    world.list_md5(clip)
+    bot = world.bot()
+    fake = world.fake
+    fake.push("message", fake.message(SUPERGROUP, video=fake.video(clip)))
+    fake.wait_for(lambda: world.journal("removed"), what="the removal record")
+    bot.stop()
+    (removed,) = world.journal("removed")
+    assert removed["media"] == "video" and removed["rule"] == "hotline-exact"
+    assert any("exact digests only" in note for note in removed["notes"])
+
+
+def test_file_over_the_download_limit_is_recorded_as_unscanned(world) -> None:
+    bot = world.bot()
+    fake = world.fake
+    big = fake.video(b"not fetched", declared=25_000_000)
+    fake.push("message", fake.message(SUPERGROUP, video=big))
+    fake.wait_for(lambda: world.journal("unscanned"), what="the unscanned record")
+    bot.stop()
+    (record,) = world.journal("unscanned")
+    assert record["reason"] == "too_large" and "local Bot API server" in record["detail"]
+    assert record["file_size"] == 25_000_000
+    assert not fake.calls_to("getFile")  # decided from the message's file_size
+    assert world.sightings() == []
+
+
+def test_file_the_bot_api_refuses_as_too_big_is_recorded_as_unscanned(world) -> None:
+    bot = world.bot()
+    fake = world.fake
+    big = fake.video(b"not fetched", declared=30_000_000, with_size=False)
+    fake.push("message", fake.message(SUPERGROUP, video=big))
+    fake.wait_for(lambda: world.journal("unscanned"), what="the unscanned record")
+    bot.stop()
+    assert fake.responses("getFile") == [400]
+    assert world.journal("unscanned")[0]["reason"] == "too_large"
+
+
+def test_failed_delete_is_reported_with_telegrams_words(world) -> None:
+    world.list_md5(LISTED)
+    bot = world.bot()
+    fake = world.fake
+    fake.fail_next("deleteMessage", 400, "Bad Request: message can't be deleted")
+    fake.push("message", fake.message(SUPERGROUP, photo=fake.photo(LISTED)))
+    fake.wait_for(lambda: len(fake.texts_to(ADMIN_CHAT)) >= 2, what="the admin notices")
+    bot.stop()
+    notices = fake.texts_to(ADMIN_CHAT)
+    assert "FAILED to remove" in notices[0] and "message can't be deleted" in notices[0]
+    assert "cannot protect" in notices[1]
+    (record,) = world.journal("remove_failed")
+    assert record["delete"] == "failed" and record["ban"] == "done"
+
+
+def test_missing_rights_are_reported_once_per_chat(world) -> None:
+    world.list_md5(LISTED)
+    world.fake.chats[SUPERGROUP].bot_status = "member"
+    bot = world.bot()
+    fake = world.fake
+    for _ in range(3):
+        fake.push("message", fake.message(SUPERGROUP, photo=fake.photo(LISTED)))
+    fake.wait_for(lambda: len(world.journal("remove_failed")) == 3, what="three failed removals")
+    bot.stop()
+    in_chat = [t for t in fake.texts_to(SUPERGROUP) if "cannot protect" in t]
+    to_admins = [t for t in fake.texts_to(ADMIN_CHAT) if "cannot protect" in t]
+    assert len(in_chat) == 1 and len(to_admins) == 1
+    assert "Delete messages" in in_chat[0] and "Ban users" in in_chat[0]
+
+
+def test_flood_control_retry_after_is_honoured(world) -> None:
+    world.list_md5(LISTED)
+    bot = world.bot()
+    fake = world.fake
+    fake.fail_next("deleteMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    fake.push("message", fake.message(SUPERGROUP, photo=fake.photo(LISTED)))
+    fake.wait_for(lambda: world.journal("removed"), what="the removal record")
+    bot.stop()
+    # The fake refuses again any call made before retry_after is over: one 429, then success.
+    assert fake.responses("deleteMessage") == [429, 200]
+
+
+def test_transient_server_error_is_retried(world) -> None:
+    world.list_md5(LISTED)
+    bot = world.bot()
+    fake = world.fake
+    fake.fail_next("banChatMember", 502, "Bad Gateway")
+    fake.push("message", fake.message(SUPERGROUP, photo=fake.photo(LISTED)))
+    fake.wait_for(lambda: world.journal("removed"), what="the removal record")
+    bot.stop()
+    assert fake.responses("banChatMember") == [502, 200]
+
+
+def test_restart_does_not_reprocess_handled_updates(world) -> None:
+    world.list_md5(LISTED)
+    fake = world.fake
+    bot = world.bot()
+    update_id = fake.push("message", fake.message(SUPERGROUP, photo=fake.photo(LISTED)))
+    fake.wait_for(lambda: world.journal("removed"), what="the removal record")
+    bot.stop()
+    fake.requeue(update_id)  # as if the stop came before getUpdates confirmed it
+    polls = len(fake.calls_to("getUpdates"))
+    bot = world.bot()
+    fake.wait_for(lambda: len(fake.calls_to("getUpdates")) >= polls + 2, what="two more polls")
+    bot.stop()
+    assert len(fake.calls_to("deleteMessage")) == 1
+    assert len(world.sightings()) == 1 and len(world.journal("removed")) == 1
+
+
+def test_unexpected_updates_do_not_stop_the_bot(world) -> None:
+    world.list_md5(LISTED)
+    bot = world.bot()
+    fake = world.fake
+    fake.push_raw({"message": {"message_id": 1, "chat": "not a chat", "date": 0}})
+    fake.push_raw({"edited_channel_post": {"garbage": True}})
+    fake.push_raw({"message": {"message_id": 2, "date": 1, "chat": {"id": 5, "type": "private"},
+                               "photo": "not a list"}})  # fmt: skip
+    fake.add_chat(77, "private", None)
+    fake.push("message", fake.message(77, photo=fake.photo(LISTED)))  # private: not moderated
+    fake.push("message", fake.message(SUPERGROUP, photo=fake.photo(LISTED)))
+    fake.wait_for(lambda: world.journal("removed"), what="the removal record")
+    bot.stop()
+    assert len(world.journal("update_failed")) == 3
+    assert [c["chat_id"] for c in fake.calls_to("deleteMessage")] == [str(SUPERGROUP)]
+
+
+def test_review_verdict_keeps_the_message_and_notifies_the_admin_chat(world) -> None:
+    world.list_md5(LISTED, bank="community", source="local")
+    bot = world.bot()
+    fake = world.fake
+    fake.push("message", fake.message(SUPERGROUP, photo=fake.photo(LISTED)))
+    fake.wait_for(lambda: fake.texts_to(ADMIN_CHAT), what="the admin notice")
+    bot.stop()
+    assert not fake.calls_to("deleteMessage") and not fake.calls_to("banChatMember")
+    (notice,) = fake.texts_to(ADMIN_CHAT)
+    assert "held for review" in notice and "community" in notice
+    assert [s["verdict"] for s in world.sightings()] == ["review"]
+
+
+def test_neutral_notice_is_posted_after_a_removal(world) -> None:
+    world.list_md5(LISTED)
+    bot = world.bot(notice="A message was removed by this chat's moderation bot.")
+    fake = world.fake
+    fake.push("message", fake.message(SUPERGROUP, photo=fake.photo(LISTED)))
+    fake.wait_for(lambda: fake.texts_to(SUPERGROUP), what="the notice")
+    bot.stop()
+    assert fake.texts_to(SUPERGROUP) == ["A message was removed by this chat's moderation bot."]
+
+
+def test_status_and_stats_answer_the_chats_administrators(world) -> None:
+    world.list_md5(LISTED)
+    bot = world.bot()
+    fake = world.fake
+    fake.push("message", fake.message(SUPERGROUP, photo=fake.photo(LISTED)))
+    fake.wait_for(lambda: world.journal("removed"), what="the removal")
+    fake.push("message", fake.message(SUPERGROUP, user=(501, "x"), text="/status"))
+    fake.push("message", fake.message(SUPERGROUP, user=(900, "admin"), text="/status"))
+    fake.push("message", fake.message(SUPERGROUP, user=(900, "admin"), text="/stats"))
+    fake.wait_for(lambda: len(fake.texts_to(SUPERGROUP)) >= 2, what="two answers")
+    bot.stop()
+    status, stats = fake.texts_to(SUPERGROUP)
+    assert "iwf (iwf, block, 1 entries)" in status
+    assert "rights in this chat: administrator: delete messages yes, ban users yes" in status
+    assert "last update: 20" in status
+    assert "items checked: 1" in stats and "removed: 1" in stats and "senders banned: 1" in stats
+
+
+def test_webhook_mode_checks_the_secret_token(world) -> None:
+    import httpx
+
+    from bastion.telegram_bot.config import WebhookConfig
+    from tests.service_support import free_port
+
+    world.list_md5(LISTED)
+    port = free_port()
+    hook = WebhookConfig("https://bot.example.org/tg/hook", "s3cret_token", "127.0.0.1", port)
+    bot = world.bot(webhook=hook)
+    fake = world.fake
+    assert fake.webhook["url"] == hook.url and fake.webhook["secret_token"] == "s3cret_token"
+    update = {"update_id": 1, "message": fake.message(SUPERGROUP, photo=fake.photo(LISTED))}
+    url = f"http://127.0.0.1:{port}/tg/hook"
+    wrong = httpx.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"})
+    assert wrong.status_code == 401 and not world.sightings()
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret_token"}
+    assert httpx.post(url, json=update, headers=headers, timeout=30).status_code == 200
+    assert httpx.post(url, json=update, headers=headers, timeout=30).status_code == 200  # retry
+    bot.stop()
+    assert len(fake.calls_to("deleteMessage")) == 1 and not fake.calls_to("getUpdates")

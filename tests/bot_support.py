@@ -16,8 +16,9 @@ from bastion.hashing import hash_bytes
 from bastion.store import Store
 from bastion.store.banks import BankStore
 from bastion.store.models import SightingRow
-from bastion.telegram_bot import BotConfig, run
+from bastion.telegram_bot.config import BotConfig
 from bastion.telegram_bot.journal import Journal
+from bastion.telegram_bot.runner import run
 from tests.fake_telegram import FakeTelegram
 
 SUPERGROUP = -1001000000001

@@ -3,8 +3,11 @@ on 127.0.0.1, with real banks in a real store."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from bastion.hashing import hash_bytes
 from bastion.store import Store
 from bastion.synthetic import encode, photo_like, photo_like_jpeg
 from tests.bot_support import ADMIN_CHAT, CHANNEL, GROUP, SUPERGROUP, World
@@ -359,3 +362,65 @@ def test_webhook_mode_checks_the_secret_token(world) -> None:
     assert httpx.post(url, json=update, headers=headers, timeout=30).status_code == 200  # retry
     bot.stop()
     assert len(fake.calls_to("deleteMessage")) == 1 and not fake.calls_to("getUpdates")
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    """One real Bastion service for the service-mode tests, with a hotline bank listing LISTED."""
+    from tests.service_support import start_service
+
+    home = tmp_path_factory.mktemp("service")
+    svc = start_service(f"sqlite:///{home / 'service.db'}", home)
+    admin = svc.client("admin")
+    assert admin.post("/v1/banks", json={"name": "iwf", "source": "iwf"}).status_code == 201
+    md5 = hash_bytes(LISTED, "listed").digests.md5
+    entries = {"entries": [{"signal_type": "md5", "value": md5, "category": "A"}]}
+    assert admin.post("/v1/banks/iwf/entries", json=entries).status_code == 200
+    yield svc
+    svc.stop()
+
+
+def test_service_mode_sends_the_media_with_its_context_to_the_service(world, service) -> None:
+    from bastion import keys
+    from bastion.store import Store as ServiceStore
+
+    store = ServiceStore.open(service.database_url)
+    _, platform_key = keys.create_key(store, "platform", "telegram-bot", "tests")
+    store.close()
+    bot = world.bot(service_url=service.url, service_key=platform_key)
+    fake = world.fake
+    msg = fake.message(SUPERGROUP, user=(501, "sender501"), photo=fake.photo(LISTED))
+    fake.push("message", msg)
+    fake.wait_for(lambda: fake.calls_to("banChatMember"), what="a ban")
+    fake.push("message", fake.message(SUPERGROUP, user=(900, "admin"), text="/status"))
+    fake.wait_for(lambda: fake.texts_to(SUPERGROUP), what="the status answer")
+    bot.stop()
+    (match,) = service.client("reviewer").get("/v1/matches").json()["matches"]
+    sighting = match["sighting"]
+    assert sighting["platform"] == "telegram"
+    assert sighting["message_id"] == f"{SUPERGROUP}/{msg['message_id']}"
+    assert (sighting["chat_id"], sighting["chat_type"], sighting["member_count"]) == (
+        str(SUPERGROUP),
+        "public_supergroup",
+        1234,
+    )
+    assert sighting["sender_account_id"] == "501" and sighting["verdict"] == "block"
+    assert sighting["upload_time"].startswith(time.strftime("%Y-", time.gmtime(msg["date"])))
+    assert world.sightings() == []  # recorded by the service, not in a local store
+    (status,) = fake.texts_to(SUPERGROUP)
+    assert f"matching: service {service.url}" in status and "iwf (iwf, block" in status
+
+
+def test_service_that_refuses_the_key_stops_the_start_with_a_clear_error(world, service) -> None:
+    from bastion.telegram_bot.runner import BotStartError
+
+    with pytest.raises(BotStartError, match="refused the key in BASTION_BOT_SERVICE_KEY"):
+        world.bot(service_url=service.url, service_key="bst_wrong")
+
+
+def test_refused_token_stops_the_start_with_a_clear_error(world) -> None:
+    from bastion.telegram_bot.runner import BotStartError
+
+    with pytest.raises(BotStartError, match="refused the token") as raised:
+        world.bot(token="4242:wrong-secret")
+    assert "wrong-secret" not in str(raised.value)

@@ -60,12 +60,8 @@ def bot_run(
     log_level: str = typer.Option("info", "--log-level"),
 ) -> None:
     """Run the moderation bot (token in BASTION_BOT_TOKEN) until Ctrl-C or SIGTERM."""
-    try:
-        from bastion.telegram_bot import BotConfigError, BotStartError, load_config, run
-    except ImportError as exc:
-        raise fail(
-            f"the bot needs aiogram ({exc.name} is missing): pip install 'bastion[bot]'"
-        ) from None
+    from bastion.telegram_bot.config import BotConfigError, load_config
+
     try:
         config = load_config(
             api_url=api_url,
@@ -85,6 +81,12 @@ def bot_run(
         )
     except BotConfigError as exc:
         raise fail(str(exc)) from None
+    try:
+        from bastion.telegram_bot.runner import BotStartError, run
+    except ImportError as exc:
+        raise fail(
+            f"the bot needs aiogram ({exc.name} is missing): pip install 'bastion[bot]'"
+        ) from None
     logging.basicConfig(
         level=getattr(logging, log_level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

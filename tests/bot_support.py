@@ -104,10 +104,21 @@ class World:
         with self.store.session() as s:
             rows = s.scalars(select(SightingRow).order_by(SightingRow.id)).all()
             return [
-                {c: getattr(r, c) for c in ("message_id", "chat_id", "chat_type", "member_count",
-                                            "sender_account_id", "verdict", "rule", "kind")}
+                {
+                    c: getattr(r, c)
+                    for c in (
+                        "message_id",
+                        "chat_id",
+                        "chat_type",
+                        "member_count",
+                        "sender_account_id",
+                        "verdict",
+                        "rule",
+                        "kind",
+                    )
+                }
                 for r in rows
-            ]  # fmt: skip
+            ]
 
     def journal(self, event: str | None = None) -> list[dict[str, Any]]:
         lines = Journal(self.home / "bot" / f"journal-{self.fake.bot_id}.jsonl").read()

@@ -22,6 +22,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -118,6 +119,9 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.closing = False
+        # Set to a folder to act like telegram-bot-api --local: no download limit, and getFile
+        # answers an absolute path on the server's disk instead of serving /file/ downloads.
+        self.local_dir: Path | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -173,8 +177,9 @@ class FakeTelegram:
 
     def add_file(self, data: bytes, size: int | None = None, folder: str = "photos") -> FakeFile:
         n = next(self._ids)
-        f = FakeFile(f"FILE{n}", f"U{n}", data, len(data) if size is None else size,
-                     f"{folder}/file_{n}")  # fmt: skip
+        f = FakeFile(
+            f"FILE{n}", f"U{n}", data, len(data) if size is None else size, f"{folder}/file_{n}"
+        )
         with self.lock:
             self.files[f.file_id] = f
         return f
@@ -229,8 +234,12 @@ class FakeTelegram:
         if sender_chat is not None:
             msg["sender_chat"] = sender_chat
             # The Bot API fills `from` with a placeholder user for messages sent as a chat.
-            msg["from"] = {"id": 136817688, "is_bot": True, "first_name": "Channel",
-                           "username": "Channel_Bot"}  # fmt: skip
+            msg["from"] = {
+                "id": 136817688,
+                "is_bot": True,
+                "first_name": "Channel",
+                "username": "Channel_Bot",
+            }
         if chat.type == "channel":
             msg["sender_chat"] = chat.json()
         msg.update(content)
@@ -245,23 +254,41 @@ class FakeTelegram:
             if data is None:
                 continue
             f = self.add_file(data)
-            sizes.append({"file_id": f.file_id, "file_unique_id": f.unique_id, "width": w,
-                          "height": h, "file_size": len(data)})  # fmt: skip
+            sizes.append(
+                {
+                    "file_id": f.file_id,
+                    "file_unique_id": f.unique_id,
+                    "width": w,
+                    "height": h,
+                    "file_size": len(data),
+                }
+            )
         return sizes
 
     def document(
         self, data: bytes, mime: str, name: str, declared: int | None = None
     ) -> dict[str, Any]:
         f = self.add_file(data, declared, "documents")
-        return {"file_id": f.file_id, "file_unique_id": f.unique_id, "file_name": name,
-                "mime_type": mime, "file_size": f.size}  # fmt: skip
+        return {
+            "file_id": f.file_id,
+            "file_unique_id": f.unique_id,
+            "file_name": name,
+            "mime_type": mime,
+            "file_size": f.size,
+        }
 
     def video(
         self, data: bytes, declared: int | None = None, with_size: bool = True
     ) -> dict[str, Any]:
         f = self.add_file(data, declared, "videos")
-        out = {"file_id": f.file_id, "file_unique_id": f.unique_id, "width": 640, "height": 360,
-               "duration": 3, "mime_type": "video/mp4"}  # fmt: skip
+        out = {
+            "file_id": f.file_id,
+            "file_unique_id": f.unique_id,
+            "width": 640,
+            "height": 360,
+            "duration": 3,
+            "mime_type": "video/mp4",
+        }
         if with_size:
             out["file_size"] = f.size
         return out
@@ -327,8 +354,11 @@ class FakeTelegram:
                 result = await result
         except ApiError as exc:
             call.status = exc.code
-            body: dict[str, Any] = {"ok": False, "error_code": exc.code,
-                                    "description": exc.description}  # fmt: skip
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": exc.code,
+                "description": exc.description,
+            }
             if exc.parameters:
                 body["parameters"] = exc.parameters
             return web.json_response(body, status=exc.code)
@@ -371,12 +401,20 @@ class FakeTelegram:
         return chat
 
     def _bot_user(self) -> dict[str, Any]:
-        return {"id": self.bot_id, "is_bot": True, "first_name": "Bastion test",
-                "username": self.username}  # fmt: skip
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": "Bastion test",
+            "username": self.username,
+        }
 
     def _m_getme(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {**self._bot_user(), "can_join_groups": True,
-                "can_read_all_group_messages": False, "supports_inline_queries": False}  # fmt: skip
+        return {
+            **self._bot_user(),
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
 
     async def _m_getupdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params["offset"]) if params.get("offset") not in (None, "") else None
@@ -406,17 +444,34 @@ class FakeTelegram:
         return True
 
     def _m_getwebhookinfo(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
-                "pending_update_count": len(self.updates)}  # fmt: skip
+        return {
+            "url": (self.webhook or {}).get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.updates),
+        }
 
     def _m_getfile(self, params: dict[str, Any]) -> dict[str, Any]:
         f = self.files.get(str(params.get("file_id")))
         if f is None:
             raise ApiError(400, "Bad Request: invalid file_id")
+        if self.local_dir is not None:
+            path = self.local_dir / f.path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(f.data)
+            return {
+                "file_id": f.file_id,
+                "file_unique_id": f.unique_id,
+                "file_size": f.size,
+                "file_path": str(path.resolve()),
+            }
         if f.size > DOWNLOAD_LIMIT:
             raise ApiError(400, "Bad Request: file is too big")
-        return {"file_id": f.file_id, "file_unique_id": f.unique_id, "file_size": f.size,
-                "file_path": f.path}  # fmt: skip
+        return {
+            "file_id": f.file_id,
+            "file_unique_id": f.unique_id,
+            "file_size": f.size,
+            "file_path": f.path,
+        }
 
     def _needs(self, chat: FakeChat, right: str, refusal: str) -> None:
         if chat.bot_status != "administrator" or not chat.bot_rights.get(right):
@@ -434,8 +489,11 @@ class FakeTelegram:
 
     def _m_banchatmember(self, params: dict[str, Any]) -> bool:
         chat = self._chat(params)
-        self._needs(chat, "can_restrict_members",
-                    "Bad Request: not enough rights to restrict/unrestrict chat member")  # fmt: skip
+        self._needs(
+            chat,
+            "can_restrict_members",
+            "Bad Request: not enough rights to restrict/unrestrict chat member",
+        )
         user = int(params["user_id"])
         if user in chat.admins:
             raise ApiError(400, "Bad Request: user is an administrator of the chat")
@@ -446,8 +504,11 @@ class FakeTelegram:
         chat = self._chat(params)
         if chat.type not in ("supergroup", "channel"):
             raise ApiError(400, "Bad Request: method is available only for supergroups and channel")
-        self._needs(chat, "can_restrict_members",
-                    "Bad Request: not enough rights to restrict/unrestrict chat member")  # fmt: skip
+        self._needs(
+            chat,
+            "can_restrict_members",
+            "Bad Request: not enough rights to restrict/unrestrict chat member",
+        )
         chat.banned_sender_chats.add(int(params["sender_chat_id"]))
         return True
 
@@ -468,8 +529,13 @@ class FakeTelegram:
 
     def _m_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._chat(params)
-        msg = {"message_id": next(self._ids), "date": int(time.time()), "chat": chat.json(),
-               "from": self._bot_user(), "text": str(params.get("text", ""))}  # fmt: skip
+        msg = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": chat.json(),
+            "from": self._bot_user(),
+            "text": str(params.get("text", "")),
+        }
         with self.lock:
             self.sent.append(msg)
         return msg

@@ -60,13 +60,24 @@ def test_run_polls_removes_listed_media_and_stops_on_sigterm(tmp_path, fake) -> 
         "BASTION_BOT_TOKEN": TOKEN,
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "bastion", "bot", "run", "--api-url", fake.url,
-         "--admin-chat", str(ADMIN_CHAT), "--polling-timeout", "5"],
+        [
+            sys.executable,
+            "-m",
+            "bastion",
+            "bot",
+            "run",
+            "--api-url",
+            fake.url,
+            "--admin-chat",
+            str(ADMIN_CHAT),
+            "--polling-timeout",
+            "5",
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )  # fmt: skip
+    )
     try:
         fake.push("message", fake.message(SUPERGROUP, photo=fake.photo(listed)))
         fake.wait_for(lambda: fake.calls_to("banChatMember"), timeout=60, what="a ban")

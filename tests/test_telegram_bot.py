@@ -17,8 +17,14 @@ from tests.fake_telegram import FakeTelegram
 @pytest.fixture
 def world(tmp_path):
     fake = FakeTelegram().start()
-    fake.add_chat(SUPERGROUP, "supergroup", "Harbour Walkers", username="harbourwalkers",
-                  members=1234, admins={900})  # fmt: skip
+    fake.add_chat(
+        SUPERGROUP,
+        "supergroup",
+        "Harbour Walkers",
+        username="harbourwalkers",
+        members=1234,
+        admins={900},
+    )
     fake.add_chat(CHANNEL, "channel", "Harbour Notices", members=5000)
     fake.add_chat(GROUP, "group", "Book Club", members=12)
     fake.add_chat(ADMIN_CHAT, "supergroup", "Moderators")
@@ -55,6 +61,21 @@ def test_listed_photo_is_deleted_and_its_sender_banned(world) -> None:
     )
 
 
+def test_actions_on_a_decision_join_its_audit_trail(world) -> None:
+    from bastion import audit
+
+    world.list_md5(LISTED)
+    bot = world.bot()
+    fake = world.fake
+    fake.push("message", fake.message(SUPERGROUP, photo=fake.photo(LISTED)))
+    fake.wait_for(lambda: world.journal("removed"), what="the removal record")
+    bot.stop()
+    (sighting_id,) = {r["sighting_id"] for r in world.journal("removed")}
+    trail = [r for r in audit.tail(world.store) if r.target_id == str(sighting_id)]
+    assert {r.action for r in trail} == {"match.create", "telegram.delete", "telegram.ban"}
+    assert audit.verify(world.store).ok
+
+
 def test_no_media_is_ever_forwarded_or_sent(world) -> None:
     world.list_md5(LISTED)
     bot = world.bot()
@@ -63,8 +84,16 @@ def test_no_media_is_ever_forwarded_or_sent(world) -> None:
     fake.wait_for(lambda: fake.texts_to(ADMIN_CHAT), what="the admin notice")
     bot.stop()
     methods = {c.method for c in fake.calls}
-    assert not methods & {"forwardmessage", "copymessage", "sendphoto", "senddocument",
-                          "sendvideo", "sendmediagroup", "forwardmessages", "copymessages"}  # fmt: skip
+    assert not methods & {
+        "forwardmessage",
+        "copymessage",
+        "sendphoto",
+        "senddocument",
+        "sendvideo",
+        "sendmediagroup",
+        "forwardmessages",
+        "copymessages",
+    }
     (notice,) = fake.texts_to(ADMIN_CHAT)
     assert "Removed listed media" in notice and '"Harbour Walkers"' in notice
     assert "sha256 " in notice and "@sender501" in notice
@@ -289,8 +318,16 @@ def test_unexpected_updates_do_not_stop_the_bot(world) -> None:
     fake = world.fake
     fake.push_raw({"message": {"message_id": 1, "chat": "not a chat", "date": 0}})
     fake.push_raw({"edited_channel_post": {"garbage": True}})
-    fake.push_raw({"message": {"message_id": 2, "date": 1, "chat": {"id": 5, "type": "private"},
-                               "photo": "not a list"}})  # fmt: skip
+    fake.push_raw(
+        {
+            "message": {
+                "message_id": 2,
+                "date": 1,
+                "chat": {"id": 5, "type": "private"},
+                "photo": "not a list",
+            }
+        }
+    )
     fake.add_chat(77, "private", None)
     fake.push("message", fake.message(77, photo=fake.photo(LISTED)))  # private: not moderated
     fake.push("message", fake.message(SUPERGROUP, photo=fake.photo(LISTED)))
@@ -424,3 +461,48 @@ def test_refused_token_stops_the_start_with_a_clear_error(world) -> None:
     with pytest.raises(BotStartError, match="refused the token") as raised:
         world.bot(token="4242:wrong-secret")
     assert "wrong-secret" not in str(raised.value)
+
+
+def test_a_local_bot_api_server_lets_the_bot_check_files_over_20_mb(world, tmp_path) -> None:
+    clip = b"\x00\x00\x00\x18ftypmp42" + bytes(range(200)) * 3
+    world.list_md5(clip)
+    world.fake.local_dir = tmp_path / "telegram-bot-api"
+    bot = world.bot(local_api=True, download_limit=None)
+    fake = world.fake
+    fake.push("message", fake.message(SUPERGROUP, video=fake.video(clip, declared=300_000_000)))
+    fake.wait_for(lambda: world.journal("removed"), what="the removal record")
+    bot.stop()
+    assert [c.method for c in fake.calls if c.method == "file"] == []  # read from disk
+    assert world.journal("removed")[0]["file_size"] == 300_000_000
+
+
+def test_the_bot_follows_its_rights_as_admins_change_them(world) -> None:
+    fake = world.fake
+    bot = world.bot()
+
+    def change(status: str, **rights) -> None:
+        member = {
+            "user": {"id": fake.bot_id, "is_bot": True, "first_name": "B"},
+            "status": status,
+            **rights,
+        }
+        fake.push(
+            "my_chat_member",
+            {
+                "chat": fake.chats[SUPERGROUP].json(),
+                "from": {"id": 900, "is_bot": False, "first_name": "Admin"},
+                "date": int(time.time()),
+                "old_chat_member": {"user": member["user"], "status": "member"},
+                "new_chat_member": member,
+            },
+        )
+
+    change("administrator", can_delete_messages=True, can_restrict_members=False)
+    fake.wait_for(lambda: world.journal("rights_missing"), what="a rights warning")
+    change("administrator", can_delete_messages=True, can_restrict_members=True)
+    fake.wait_for(lambda: world.journal("rights_ok"), what="rights restored")
+    change("member")
+    fake.wait_for(lambda: len(world.journal("rights_missing")) == 2, what="a second warning")
+    bot.stop()
+    first, second = (t for t in fake.texts_to(ADMIN_CHAT) if "cannot protect" in t)
+    assert "Missing: Ban users." in first and "Missing: administrator status." in second

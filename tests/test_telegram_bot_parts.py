@@ -10,14 +10,18 @@ from aiogram.types import Message
 
 from bastion.telegram_bot.config import BotConfigError, load_config
 from bastion.telegram_bot.media import media_items, message_context
-from bastion.telegram_bot.state import BotState, StateError
+from bastion.telegram_bot.state import RECENT_UPDATES, BotState, StateError
 
 CHAT = {"id": -1001, "type": "supergroup", "title": "T"}
 
 
 def message(**fields) -> Message:
-    base = {"message_id": 9, "date": 1700000000, "chat": CHAT,
-            "from": {"id": 5, "is_bot": False, "first_name": "A"}}  # fmt: skip
+    base = {
+        "message_id": 9,
+        "date": 1700000000,
+        "chat": CHAT,
+        "from": {"id": 5, "is_bot": False, "first_name": "A"},
+    }
     return Message.model_validate({**base, **fields})
 
 
@@ -42,8 +46,14 @@ def test_the_largest_photo_size_is_the_one_checked() -> None:
 
 
 def test_an_animation_is_checked_once_though_it_is_also_a_document() -> None:
-    anim = {"file_id": "a", "file_unique_id": "ua", "width": 1, "height": 1, "duration": 1,
-            "mime_type": "video/mp4"}  # fmt: skip
+    anim = {
+        "file_id": "a",
+        "file_unique_id": "ua",
+        "width": 1,
+        "height": 1,
+        "duration": 1,
+        "mime_type": "video/mp4",
+    }
     items = media_items(message(animation=anim, document={**anim, "file_name": "a.mp4"}))
     assert [i.kind for i in items] == ["animation"]
 
@@ -65,8 +75,15 @@ def test_documents_are_checked_when_they_may_be_pictures_or_videos(mime, name, c
 
 
 def test_only_static_stickers_are_checked() -> None:
-    sticker = {"file_id": "s", "file_unique_id": "us", "type": "regular", "width": 512,
-               "height": 512, "is_animated": False, "is_video": False}  # fmt: skip
+    sticker = {
+        "file_id": "s",
+        "file_unique_id": "us",
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+    }
     assert [i.kind for i in media_items(message(sticker=sticker))] == ["sticker"]
     assert media_items(message(sticker={**sticker, "is_animated": True})) == []
     assert media_items(message(sticker={**sticker, "is_video": True})) == []
@@ -102,7 +119,11 @@ def test_record_context_carries_member_count_sender_and_upload_time() -> None:
     (item,) = media_items(m)
     ctx = message_context(m, False).record_context(item, 321)
     assert (ctx.platform, ctx.message_id, ctx.chat_id, ctx.member_count) == (
-        "telegram", "-1001/9", "-1001", 321)  # fmt: skip
+        "telegram",
+        "-1001/9",
+        "-1001",
+        321,
+    )
     assert ctx.sender_account_id == "5" and int(ctx.upload_time.timestamp()) == 1700000000
 
 
@@ -119,12 +140,15 @@ TOKEN = {"BASTION_BOT_TOKEN": "123:abc"}
         (TOKEN, {"service_url": "http://s"}, "BASTION_BOT_SERVICE_KEY"),
         (TOKEN, {"max_download_mb": 50}, "needs a local Bot API server"),
         (TOKEN, {"admin_chat": "@mods"}, "numeric chat id"),
-        ({**TOKEN, "BASTION_BOT_WEBHOOK_SECRET": "has space"}, {"webhook_url": "https://x/h"},
-         "1-256 characters"),
+        (
+            {**TOKEN, "BASTION_BOT_WEBHOOK_SECRET": "has space"},
+            {"webhook_url": "https://x/h"},
+            "1-256 characters",
+        ),
         (TOKEN, {"webhook_url": "https://x/h", "webhook_listen": "8443"}, "HOST:PORT"),
         (TOKEN, {"local_files": "/a=/b"}, "only applies with --local-api"),
     ],
-)  # fmt: skip
+)
 def test_bad_settings_are_refused_with_what_to_do(env, options, message) -> None:
     with pytest.raises(BotConfigError, match=message):
         load_config(environ=env, **options)
@@ -159,9 +183,10 @@ def test_state_survives_a_save_and_load(tmp_path) -> None:
 
 def test_state_remembers_a_bounded_number_of_updates(tmp_path) -> None:
     state = BotState(tmp_path / "s.json")
-    for i in range(6000):
+    for i in range(RECENT_UPDATES + 10):
         state.mark_handled(i)
-    assert state.seen(5999) and not state.seen(0) and len(state.handled) == 5000
+    assert state.seen(RECENT_UPDATES + 9) and not state.seen(0)
+    assert len(state.handled) == RECENT_UPDATES
 
 
 def test_an_unreadable_state_file_is_an_error_that_says_what_to_do(tmp_path) -> None:

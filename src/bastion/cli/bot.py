@@ -39,7 +39,7 @@ def bot_run(
         "(secret in BASTION_BOT_WEBHOOK_SECRET, else a random one per start).",
     ),
     webhook_listen: str = typer.Option(
-        None, "--webhook-listen", help="HOST:PORT the webhook server binds (127.0.0.1:8081)."
+        None, "--webhook-listen", help="HOST:PORT the webhook server binds (127.0.0.1:8090)."
     ),
     api_url: str = typer.Option(
         None, "--api-url", help="Bot API server (default https://api.telegram.org)."

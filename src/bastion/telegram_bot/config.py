@@ -39,7 +39,7 @@ class WebhookConfig:
     url: str
     secret: str
     listen_host: str = "127.0.0.1"
-    listen_port: int = 8081
+    listen_port: int = 8090
 
     @property
     def path(self) -> str:
@@ -160,7 +160,7 @@ def load_config(
             raise BotConfigError(
                 f"{WEBHOOK_SECRET_ENV} must be 1-256 characters from A-Z, a-z, 0-9, _ and -"
             )
-        host, port = _listen(webhook_listen or "127.0.0.1:8081")
+        host, port = _listen(webhook_listen or "127.0.0.1:8090")
         webhook = WebhookConfig(webhook_url, secret, host, port)
     elif webhook_listen:
         raise BotConfigError("--webhook-listen only applies with --webhook-url")

@@ -16,10 +16,9 @@ PLATFORM = "telegram"
 VIDEO_KINDS = ("video", "animation", "video_note", "live_photo")
 # A document is checked when it says it is a picture or a video, or says nothing useful about
 # itself: renaming a JPEG or clearing its type must not be a way around the check.
-_MEDIA_EXTENSIONS = {
-    ".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".heif",
-    ".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".3gp", ".mpg", ".mpeg",
-}  # fmt: skip
+_PICTURES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".heif")
+_VIDEOS = (".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".3gp", ".mpg", ".mpeg")
+_MEDIA_EXTENSIONS = frozenset(_PICTURES + _VIDEOS)
 _UNTYPED = (None, "", "application/octet-stream", "binary/octet-stream")
 
 
@@ -60,8 +59,9 @@ def media_items(message: Message) -> list[MediaItem]:
                 "animation", a.file_id, a.file_unique_id, a.file_size, a.mime_type, a.file_name
             )
         )
-    elif message.document and _is_media_document(message.document.mime_type,
-                                                  message.document.file_name):  # fmt: skip
+    elif message.document and _is_media_document(
+        message.document.mime_type, message.document.file_name
+    ):
         d = message.document
         found.append(
             MediaItem(

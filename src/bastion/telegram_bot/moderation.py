@@ -71,11 +71,12 @@ class Moderation:
             ) as path:
                 outcome = await self.checker.check(path, item, record_ctx)
         except (Unscanned, CheckUnavailable) as exc:
-            self.state.count(ctx.chat_id, "unscanned")
-            self.journal.write("unscanned", **base, reason=exc.reason, detail=str(exc))
-            log.info("unscanned %s: %s", record_ctx.message_id, exc)
-            if exc.reason != "too_large":  # routine on video-heavy chats; counted in /stats
-                await self.notifier.admins(notices.unscanned(ctx, item, members, str(exc)))
+            await self._unscanned(ctx, item, members, base, exc.reason, str(exc))
+            return
+        except Exception as exc:  # a store or hashing failure must not lose the item silently
+            detail = f"checking failed: {type(exc).__name__}: {exc}"[:500]
+            log.debug("checking %s failed", record_ctx.message_id, exc_info=True)
+            await self._unscanned(ctx, item, members, base, "check_failed", detail)
             return
         self.state.count(ctx.chat_id, "checked")
         if outcome.verdict == "block":
@@ -84,6 +85,21 @@ class Moderation:
             self.state.count(ctx.chat_id, "review")
             self.journal.write("review", **base, **_decision_fields(outcome))
             await self.notifier.admins(notices.review(ctx, item, outcome, members))
+
+    async def _unscanned(
+        self,
+        ctx: MessageContext,
+        item: MediaItem,
+        members: int | None,
+        base: dict[str, Any],
+        reason: str,
+        detail: str,
+    ) -> None:
+        self.state.count(ctx.chat_id, "unscanned")
+        self.journal.write("unscanned", **base, reason=reason, detail=detail)
+        log.info("unscanned %s: %s", base["key"], detail)
+        if reason != "too_large":  # routine in video-heavy chats; counted in /stats
+            await self.notifier.admins(notices.unscanned(ctx, item, members, detail))
 
     async def _remove(
         self,

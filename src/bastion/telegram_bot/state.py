@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-RECENT_UPDATES = 5000
+RECENT_UPDATES = 1000  # a getUpdates batch holds at most 100
 COUNTERS = ("checked", "removed", "banned", "review", "unscanned", "failed")
 TOTAL = "all"
 

@@ -506,3 +506,48 @@ def test_the_bot_follows_its_rights_as_admins_change_them(world) -> None:
     bot.stop()
     first, second = (t for t in fake.texts_to(ADMIN_CHAT) if "cannot protect" in t)
     assert "Missing: Ban users." in first and "Missing: administrator status." in second
+
+
+def test_exactly_the_listed_media_is_removed_across_groups_supergroups_and_channels(world) -> None:
+    fake = world.fake
+    sticker_bytes = encode(photo_like(21, 512, 512), "WEBP")
+    listed = {"photo": photo_like_jpeg(20), "sticker": sticker_bytes}
+    for data in listed.values():
+        world.list_md5(data)
+
+    def sticker(data: bytes) -> dict:
+        f = fake.add_file(data, folder="stickers")
+        return {
+            "file_id": f.file_id,
+            "file_unique_id": f.unique_id,
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        }
+
+    traffic = [
+        ("message", fake.message(GROUP, photo=fake.photo(listed["photo"])), True),
+        ("message", fake.message(GROUP, photo=fake.photo(photo_like_jpeg(22))), False),
+        ("message", fake.message(SUPERGROUP, sticker=sticker(sticker_bytes)), True),
+        (
+            "message",
+            fake.message(SUPERGROUP, sticker=sticker(encode(photo_like(23), "WEBP"))),
+            False,
+        ),
+        ("message", fake.message(SUPERGROUP, text="no media here"), False),
+        ("channel_post", fake.message(CHANNEL, photo=fake.photo(photo_like_jpeg(24))), False),
+        ("channel_post", fake.message(CHANNEL, photo=fake.photo(listed["photo"])), True),
+    ]
+    bot = world.bot()
+    for kind, msg, _ in traffic:
+        fake.push(kind, msg)
+    fake.wait_for(lambda: len(world.sightings()) == 6, what="six decisions")
+    bot.stop()
+    removed = {(int(c["chat_id"]), int(c["message_id"])) for c in fake.calls_to("deleteMessage")}
+    assert removed == {
+        (m["chat"]["id"], m["message_id"]) for _, m, is_listed in traffic if is_listed
+    }
+    verdicts = {s["message_id"]: s["verdict"] for s in world.sightings()}
+    assert sorted(verdicts.values()) == ["allow", "allow", "allow", "block", "block", "block"]

@@ -145,6 +145,21 @@ def test_edit_that_swaps_in_listed_media_is_caught(world) -> None:
     ]
 
 
+def test_an_edit_that_keeps_the_same_file_is_not_checked_again(world) -> None:
+    world.list_md5(LISTED, bank="community", source="local")
+    bot = world.bot()
+    fake = world.fake
+    first = fake.message(SUPERGROUP, photo=fake.photo(LISTED))
+    fake.push("message", first)
+    fake.wait_for(lambda: fake.texts_to(ADMIN_CHAT), what="the review notice")
+    fake.push("edited_message", {**first, "edit_date": first["date"] + 5, "caption": "typo fixed"})
+    fake.push("message", fake.message(SUPERGROUP, photo=fake.photo(BENIGN)))
+    fake.wait_for(lambda: len(world.sightings()) == 2, what="the next message's decision")
+    bot.stop()
+    assert len(fake.texts_to(ADMIN_CHAT)) == 1
+    assert [s["verdict"] for s in world.sightings()] == ["review", "allow"]
+
+
 def test_channel_post_is_deleted_without_a_ban(world) -> None:
     world.list_md5(LISTED)
     bot = world.bot()

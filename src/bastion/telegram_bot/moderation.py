@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from typing import Any
 
 from aiogram import Bot
@@ -27,6 +28,7 @@ log = logging.getLogger("bastion.telegram_bot")
 
 MODERATED = ("group", "supergroup", "channel")
 MEMBER_COUNT_SECONDS = 600
+REMEMBERED_MESSAGES = 10_000
 
 
 class Moderation:
@@ -45,6 +47,9 @@ class Moderation:
         self.notifier = notifier
         self.rights = RightsCache(config.bot_id)
         self._members: dict[int, tuple[int | None, float]] = {}
+        # Files already checked per message: an edit that only changes the caption keeps its
+        # file and needs no second check (nor a second review notice).
+        self._checked: OrderedDict[tuple[int, int], set[str]] = OrderedDict()
 
     # -- messages ----------------------------------------------------------------------------
 
@@ -55,14 +60,23 @@ class Moderation:
         if not items:
             return
         ctx = message_context(message, edited)
+        checked = self._checked.setdefault((ctx.chat_id, ctx.message_id), set())
+        self._checked.move_to_end((ctx.chat_id, ctx.message_id))
+        while len(self._checked) > REMEMBERED_MESSAGES:
+            self._checked.popitem(last=False)
+        items = [i for i in items if i.file_unique_id not in checked]
+        if not items:
+            return
         await self._check_rights_once(bot, ctx)
         members = await self.member_count(bot, ctx.chat_id)
         for item in items:
-            await self._check_item(bot, ctx, item, members)
+            if await self._check_item(bot, ctx, item, members):
+                checked.add(item.file_unique_id)
 
     async def _check_item(
         self, bot: Bot, ctx: MessageContext, item: MediaItem, members: int | None
-    ) -> None:
+    ) -> bool:
+        """Check one file and act on the verdict; False when it could not be checked."""
         record_ctx = ctx.record_context(item, members)
         base = _journal_fields(ctx, item, record_ctx.message_id, members)
         try:
@@ -72,12 +86,12 @@ class Moderation:
                 outcome = await self.checker.check(path, item, record_ctx)
         except (Unscanned, CheckUnavailable) as exc:
             await self._unscanned(ctx, item, members, base, exc.reason, str(exc))
-            return
+            return False
         except Exception as exc:  # a store or hashing failure must not lose the item silently
             detail = f"checking failed: {type(exc).__name__}: {exc}"[:500]
             log.debug("checking %s failed", record_ctx.message_id, exc_info=True)
             await self._unscanned(ctx, item, members, base, "check_failed", detail)
-            return
+            return False
         self.state.count(ctx.chat_id, "checked")
         if outcome.verdict == "block":
             await self._remove(bot, ctx, item, outcome, members, base)
@@ -85,6 +99,7 @@ class Moderation:
             self.state.count(ctx.chat_id, "review")
             self.journal.write("review", **base, **_decision_fields(outcome))
             await self.notifier.admins(notices.review(ctx, item, outcome, members))
+        return True
 
     async def _unscanned(
         self,

@@ -259,6 +259,13 @@ async def run(
     """Run until `stop` is set. Raises BotStartError when the bot cannot start."""
     stop = stop or asyncio.Event()
     try:
+        config.state_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BotStartError(
+            f"cannot create the bot's state folder {config.state_dir} ({exc.strerror}): choose "
+            "another with --state-dir or BASTION_HOME"
+        ) from None
+    try:
         state = BotState.load(config.state_dir / f"state-{config.bot_id}.json")
     except StateError as exc:
         raise BotStartError(str(exc)) from None

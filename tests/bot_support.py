@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,10 @@ class RunningBot:
             raise self.error
         return self
 
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
     def stop(self) -> None:
         if self._loop is not None and self._stop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._stop.set)
@@ -70,6 +74,7 @@ class World:
     home: Path
     db_url: str
     store: Store
+    bots: list[RunningBot] = field(default_factory=list)
 
     def config(self, **overrides: Any) -> BotConfig:
         base = BotConfig(
@@ -84,7 +89,14 @@ class World:
         return replace(base, **overrides)
 
     def bot(self, **overrides: Any) -> RunningBot:
-        return RunningBot(self.config(**overrides)).start()
+        bot = RunningBot(self.config(**overrides))
+        self.bots.append(bot)
+        return bot.start()
+
+    def stop_bots(self) -> None:
+        for bot in self.bots:
+            if bot.running:
+                bot.stop()
 
     def list_hash(
         self, signal_type: str, value: str, bank: str = "iwf", source: str = "iwf"

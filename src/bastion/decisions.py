@@ -45,6 +45,7 @@ class Recorded:
     verdict: str
     rule: str
     match_ids: tuple[int, ...] = ()
+    content_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +91,8 @@ def upsert_content(s: Session, hashed: MediaHashes, kind: str = "image") -> Cont
             pdq_quality=hashed.pdq.quality if hashed.pdq else None,
             pdq_dihedral=",".join(hashed.pdq.dihedral) if hashed.pdq else None,
             orientation=hashed.image.orientation if hashed.image else None,
-            media_kind=kind,
+            vpdq=hashed.vpdq.to_text() if hashed.vpdq else None,
+            media_kind="video" if hashed.vpdq is not None and hashed.pdq is None else kind,
             format=hashed.image.format if hashed.image else None,
             width=hashed.image.width if hashed.image else None,
             height=hashed.image.height if hashed.image else None,
@@ -172,7 +174,14 @@ def record(
                         },
                     ),
                 )
-            return Recorded(sighting.id, False, decision.verdict, decision.rule, tuple(match_ids))
+            return Recorded(
+                sighting.id,
+                False,
+                decision.verdict,
+                decision.rule,
+                tuple(match_ids),
+                sighting.content_id,
+            )
     except IntegrityError:
         # Lost a race on (platform, message_id): answer with the winner's recording.
         with store.session() as s:
@@ -215,7 +224,9 @@ def _recorded(s: Session, sighting: SightingRow, duplicate: bool) -> Recorded:
             select(MatchRow.id).where(MatchRow.sighting_id == sighting.id).order_by(MatchRow.id)
         )
     )
-    return Recorded(sighting.id, duplicate, sighting.verdict, sighting.rule, ids)
+    return Recorded(
+        sighting.id, duplicate, sighting.verdict, sighting.rule, ids, sighting.content_id
+    )
 
 
 def hashes_of_content(row: ContentRow, source: str) -> MediaHashes:
@@ -238,7 +249,12 @@ def hashes_of_content(row: ContentRow, source: str) -> MediaHashes:
             mode="",
             orientation=row.orientation or 1,
         )
-    return MediaHashes(source=source, digests=digests, image=image, pdq=pdq)
+    vpdq = None
+    if row.vpdq:
+        from bastion.signals.vpdq import parse_vpdq
+
+        vpdq = parse_vpdq(row.vpdq)
+    return MediaHashes(source=source, digests=digests, image=image, pdq=pdq, vpdq=vpdq)
 
 
 def lookback_start(days: float) -> datetime:

@@ -1,6 +1,16 @@
 """The `bastion` command line."""
 
-from bastion.cli import banks, bot, demo, hash, match, serve  # noqa: F401  (modules register their commands)
+from bastion.cli import (  # noqa: F401  (modules register their commands)
+    banks,
+    bot,
+    demo,
+    hash,
+    match,
+    scan,
+    serve,
+    sources,
+    worker,
+)
 from bastion.cli.app import app
 
 

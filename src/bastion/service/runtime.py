@@ -19,6 +19,7 @@ from bastion.service.jobs import JobRunner
 from bastion.service.metrics import Metrics
 from bastion.service.settings import Settings
 from bastion.store import Store
+from bastion.vault import Vault
 
 log = logging.getLogger("bastion.service")
 
@@ -60,6 +61,7 @@ class Runtime:
         self.key_cache = KeyCache(settings.key_cache_seconds)
         self.content_cache = ContentCache(settings.content_cache_size)
         self.jobs = JobRunner(self.store)
+        self.vault = Vault.from_environment(self.store)
         self._matcher_lock = threading.RLock()
         self.matcher = Matcher(self.store)
         self.last_refresh = time.monotonic()

@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from pydantic import ValidationError
 
 from bastion import decisions
+from bastion.audit import Actor
 from bastion.decisions import Context, Signals
 from bastion.hashing import MediaHashes, hash_bytes
 from bastion.keys import Role
@@ -37,6 +38,7 @@ ERRORS = {
     for code in (401, 403, 413, 415, 422)
 }
 
+EVIDENCE_VERDICTS = ("block", "review")
 # A malformed upload is a 4xx naming the problem, unless its exact digests matched a list.
 MALFORMED = {"empty": 422, "truncated": 422, "corrupt": 422, "bomb": 413, "too_large": 413}
 
@@ -131,9 +133,15 @@ def post_media(
     )
     if recorded.duplicate:
         return answers.replay(runtime.store, recorded.sighting_id)
+    answer = answers.fresh(result, decision, _hashes(hashed), recorded)
+    if decision.verdict in EVIDENCE_VERDICTS and recorded.content_id is not None:
+        # Preserve what a person must review or a hotline may ask for (18 U.S.C. 2258A(h)).
+        actor = Actor(principal.actor, principal.role, principal.remote_addr)
+        runtime.vault.put(recorded.content_id, data, actor)
+        answer.notes.append("evidence preserved in the encrypted vault")
     runtime.metrics.verdicts.labels(decision.verdict, decision.rule).inc()
     runtime.metrics.latency.labels("media").observe(time.perf_counter() - started)
-    return answers.fresh(result, decision, _hashes(hashed), recorded)
+    return answer
 
 
 def _existing(runtime, ctx: MediaContext) -> Verdict | None:

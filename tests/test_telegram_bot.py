@@ -15,7 +15,8 @@ from tests.fake_telegram import FakeTelegram
 
 
 @pytest.fixture
-def world(tmp_path):
+def world(tmp_path, monkeypatch):
+    monkeypatch.setenv("BASTION_HOME", str(tmp_path / "home"))  # the vault key and files
     fake = FakeTelegram().start()
     fake.add_chat(
         SUPERGROUP,
@@ -73,9 +74,33 @@ def test_actions_on_a_decision_join_its_audit_trail(world) -> None:
     fake.wait_for(lambda: world.journal("removed"), what="the removal record")
     bot.stop()
     (sighting_id,) = {r["sighting_id"] for r in world.journal("removed")}
-    trail = [r for r in audit.tail(world.store) if r.target_id == str(sighting_id)]
+    trail = [
+        r
+        for r in audit.tail(world.store)
+        if (r.target_type, r.target_id) == ("sighting", str(sighting_id))
+    ]
     assert {r.action for r in trail} == {"match.create", "telegram.delete", "telegram.ban"}
+    assert "evidence.store" in {r.action for r in audit.tail(world.store)}
     assert audit.verify(world.store).ok
+
+
+def test_listed_media_is_preserved_in_the_vault_before_it_is_deleted(world) -> None:
+    from bastion.audit import Actor
+    from bastion.store.models import SightingRow
+    from bastion.vault import Vault
+
+    world.list_md5(LISTED)
+    bot = world.bot()
+    fake = world.fake
+    fake.push("message", fake.message(SUPERGROUP, photo=fake.photo(LISTED)))
+    fake.wait_for(lambda: world.journal("removed"), what="the removal record")
+    bot.stop()
+    (removed,) = world.journal("removed")
+    assert "evidence preserved in the encrypted vault" in removed["notes"]
+    with world.store.session() as s:
+        content_id = s.get(SightingRow, removed["sighting_id"]).content_id
+    kept = Vault.from_environment(world.store).read(content_id, Actor("test", "auditor"), "test")
+    assert kept == LISTED
 
 
 def test_no_media_is_ever_forwarded_or_sent(world) -> None:
@@ -222,7 +247,7 @@ def test_album_items_are_checked_one_by_one(world) -> None:
     assert [s["verdict"] for s in world.sightings()] == ["allow", "block", "allow"]
 
 
-def test_video_is_matched_by_exact_digest_and_the_record_says_so(world) -> None:
+def test_undecodable_video_is_matched_by_exact_digest_and_the_record_says_so(world) -> None:
     clip = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(range(256)) * 8
     world.list_md5(clip)
     bot = world.bot()
@@ -233,6 +258,24 @@ def test_video_is_matched_by_exact_digest_and_the_record_says_so(world) -> None:
     (removed,) = world.journal("removed")
     assert removed["media"] == "video" and removed["rule"] == "hotline-exact"
     assert any("exact digests only" in note for note in removed["notes"])
+
+
+def test_a_listed_video_posted_re_encoded_is_found_by_vpdq(world) -> None:
+    from tests.video_factory import video
+
+    original = video(seconds=3, seed=31)
+    world.list_hash("vpdq", hash_bytes(original, "listed.mp4").vpdq.to_text())
+    posted = video(seconds=3, seed=31, options={"crf": "35"})  # the sender's app re-encodes
+    assert posted != original
+    bot = world.bot()
+    fake = world.fake
+    fake.push("message", fake.message(SUPERGROUP, video=fake.video(posted)))
+    fake.wait_for(lambda: world.sightings(), what="the decision")
+    bot.stop()
+    (sighting,) = world.sightings()
+    assert sighting["verdict"] != "allow"
+    (notice,) = fake.texts_to(ADMIN_CHAT)
+    assert "vpdq in iwf" in notice and "% of the video's frames" in notice
 
 
 def test_file_over_the_download_limit_is_recorded_as_unscanned(world) -> None:

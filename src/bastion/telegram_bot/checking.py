@@ -23,10 +23,15 @@ class MatchInfo:
     category: str
     signal_type: str
     distance: int
+    query_percent: float | None = None  # vPDQ: share of the posted video's frames found
 
     def describe(self) -> str:
         where = f"{self.signal_type} in {self.bank} ({self.bank_source}, category {self.category}"
-        return where + (f", distance {self.distance})" if self.signal_type == "pdq" else ")")
+        if self.signal_type == "pdq":
+            return where + f", distance {self.distance})"
+        if self.query_percent is not None:
+            return where + f", {self.query_percent:.0f}% of the video's frames)"
+        return where + ")"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,34 +12,38 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bastion import audit, decisions
+from bastion.audit import Actor
 from bastion.decisions import Context, Signals
 from bastion.hashing import MediaHashes, PdqMode, hash_file
 from bastion.matching import Matcher, MatchResult, Query
 from bastion.policy import DEFAULT_POLICY, Policy
 from bastion.store import Store
 from bastion.store.models import MatchRow, SightingRow
-from bastion.telegram_bot.checking import MatchInfo, Outcome
+from bastion.telegram_bot.checking import CheckUnavailable, MatchInfo, Outcome
 from bastion.telegram_bot.media import PLATFORM, MediaItem
+from bastion.vault import Vault, VaultError
 
-VIDEO_NOTE = (
-    "video matched by exact digests only: this build has no video signal (vPDQ) yet, and the "
-    "Bot API usually delivers a re-encoded copy whose digests differ from a listed original"
-)
+EVIDENCE_VERDICTS = ("block", "review")
+# The vault takes an item's bytes in memory; a bigger file (possible only through a local Bot
+# API server) is recorded by its hashes alone, and the record says so.
+EVIDENCE_MAX_BYTES = 256 * 1024 * 1024
 
 
 def hash_media(path: Path, item: MediaItem, mode: PdqMode = "fast") -> MediaHashes:
-    """The one place the bot hashes a file: what `bastion.hashing` computes for it (digests,
-    PDQ for pictures; the video signal once hashing has it)."""
+    """The one place the bot hashes a file: what `bastion.hashing` computes for it (digests;
+    PDQ for pictures; vPDQ for videos and animations)."""
     return hash_file(path, mode)
 
 
 def media_notes(item: MediaItem, hashed: MediaHashes) -> tuple[str, ...]:
-    notes = []
-    if item.is_video and getattr(hashed, "vpdq", None) is None:
-        notes.append(VIDEO_NOTE)
-    elif hashed.failure is not None:
-        notes.append(f"perceptual hashing skipped: {hashed.failure.message}")
-    return tuple(notes)
+    if hashed.failure is None:
+        return ()
+    if item.is_video and hashed.vpdq is None:
+        return (
+            "video matched by exact digests only: no vPDQ could be computed "
+            f"({hashed.failure.message})",
+        )
+    return (f"perceptual hashing skipped: {hashed.failure.message}",)
 
 
 class InProcessChecker:
@@ -49,17 +53,24 @@ class InProcessChecker:
         policy: Policy = DEFAULT_POLICY,
         refresh_seconds: float = 5.0,
         actor: str = "telegram-bot",
+        vault: Vault | None = None,
     ) -> None:
         self.store = store
         self.policy = policy
         self.refresh_seconds = refresh_seconds
         self.actor = actor
+        self._vault = vault
         self._lock = threading.Lock()
         self._matcher: Matcher | None = None
         self._refreshed = 0.0
 
     async def start(self) -> None:
         await asyncio.to_thread(self._matcher_now)
+        if self._vault is None:
+            try:
+                self._vault = Vault.from_environment(self.store)
+            except VaultError as exc:
+                raise CheckUnavailable("vault", f"the evidence vault cannot open: {exc}") from None
 
     def _matcher_now(self) -> Matcher:
         with self._lock:
@@ -93,9 +104,13 @@ class InProcessChecker:
             actor=self.actor,
         )
         verdict, rule, reason = decision.verdict, decision.rule, decision.reason
+        notes = result.notes
         if recorded.duplicate:
             verdict, rule = recorded.verdict, recorded.rule  # the first answer stands
             reason = f"repeat of {context.message_id}: the first decision stands ({reason})"
+        elif verdict in EVIDENCE_VERDICTS and recorded.content_id is not None:
+            # Kept before any deletion: afterwards the file may no longer be fetchable.
+            notes = (*notes, self._preserve(path, recorded.content_id))
         return Outcome(
             verdict=verdict,  # type: ignore[arg-type]
             rule=rule,
@@ -104,8 +119,17 @@ class InProcessChecker:
             matches=_infos(result),
             sighting_id=recorded.sighting_id,
             duplicate=recorded.duplicate,
-            notes=result.notes,
+            notes=notes,
         )
+
+    def _preserve(self, path: Path, content_id: int) -> str:
+        """As the service does for its uploads (18 U.S.C. 2258A(h) preservation)."""
+        size = path.stat().st_size
+        if size > EVIDENCE_MAX_BYTES:
+            return f"evidence NOT preserved: {size:,} bytes is over the vault's intake limit"
+        assert self._vault is not None
+        self._vault.put(content_id, path.read_bytes(), Actor(self.actor, "platform"))
+        return "evidence preserved in the encrypted vault"
 
     async def loaded(self) -> list[str]:
         matcher = await asyncio.to_thread(self._matcher_now)
@@ -157,6 +181,8 @@ class InProcessChecker:
 
 def _infos(result: MatchResult) -> tuple[MatchInfo, ...]:
     return tuple(
-        MatchInfo(m.bank, m.bank_source, m.category.value, m.signal_type, m.distance)
+        MatchInfo(
+            m.bank, m.bank_source, m.category.value, m.signal_type, m.distance, m.query_percent
+        )
         for m in result.matches
     )

@@ -1,7 +1,8 @@
 """Matching through a Bastion service: POST the file with its context to /v1/media and act on the
 verdict. The service hashes, matches, records, keeps the review queue and the audit trail.
 
-aiohttp, not httpx: aiogram already depends on it, so the bot needs no second HTTP client.
+aiohttp rather than httpx: the bot's event loop already runs aiogram's aiohttp sessions, so the
+service client shares one async HTTP stack with them.
 """
 
 from __future__ import annotations
@@ -143,7 +144,14 @@ class ServiceChecker:
 def _outcome(body: dict[str, Any]) -> Outcome:
     hashes = {k: v for k, v in (body.get("hashes") or {}).items() if isinstance(v, str)}
     matches = tuple(
-        MatchInfo(m["bank"], m["bank_source"], m["category"], m["signal_type"], m["distance"])
+        MatchInfo(
+            m["bank"],
+            m["bank_source"],
+            m["category"],
+            m["signal_type"],
+            m["distance"],
+            m.get("query_percent"),
+        )
         for m in body.get("matches", [])
     )
     return Outcome(

@@ -2,6 +2,7 @@
 
 from bastion.cli import (  # noqa: F401  (modules register their commands)
     banks,
+    bot,
     demo,
     hash,
     match,

@@ -351,7 +351,7 @@ def test_health_readiness_metrics_and_policy(service) -> None:
     metrics = service.client("admin").get("/metrics")
     assert metrics.status_code == 200 and "bastion_index_pdq_entries" in metrics.text
     policy = service.client("platform").get("/v1/policy").json()
-    assert [r["name"] for r in policy["rules"]] == ["hotline-exact", "hotline-pdq", "other-match"]
+    assert [r["name"] for r in policy["rules"]] == ["hotline-exact", "hotline-pdq", "hotline-video", "other-match"]
 
 
 def test_unknown_keys_are_rejected(service) -> None:

@@ -36,6 +36,8 @@ class Context:
     sender_account_id: str | None = None
     sender_ip: str | None = None
     upload_time: datetime | None = None
+    chat_title: str | None = None
+    sender_username: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +94,9 @@ def upsert_content(s: Session, hashed: MediaHashes, kind: str = "image") -> Cont
             pdq_dihedral=",".join(hashed.pdq.dihedral) if hashed.pdq else None,
             orientation=hashed.image.orientation if hashed.image else None,
             vpdq=hashed.vpdq.to_text() if hashed.vpdq else None,
-            media_kind="video" if hashed.vpdq is not None and hashed.pdq is None else kind,
+            media_kind="video"
+            if (hashed.video is not None or hashed.vpdq is not None) and hashed.pdq is None
+            else kind,
             format=hashed.image.format if hashed.image else None,
             width=hashed.image.width if hashed.image else None,
             height=hashed.image.height if hashed.image else None,
@@ -140,6 +144,8 @@ def record(
                 sender_account_id=context.sender_account_id,
                 sender_ip=context.sender_ip,
                 upload_time=context.upload_time,
+                chat_title=context.chat_title,
+                sender_username=context.sender_username,
                 received_at=utcnow(),
                 content_id=content.id if content is not None else None,
                 kind=kind,

@@ -48,6 +48,8 @@ class MediaContext(BaseModel):
     sender_account_id: str | None = Field(None, max_length=128)
     sender_ip: str | None = Field(None, max_length=64)
     upload_time: datetime | None = None
+    chat_title: str | None = Field(None, max_length=256)
+    sender_username: str | None = Field(None, max_length=64)
 
 
 class Hashes(BaseModel):

@@ -207,6 +207,8 @@ class SightingRow(Base):
     sender_account_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     sender_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
     upload_time: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    chat_title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sender_username: Mapped[str | None] = mapped_column(String(64), nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     content_id: Mapped[int | None] = mapped_column(ForeignKey("contents.id"), nullable=True)
     kind: Mapped[str] = mapped_column(String(8))

@@ -163,6 +163,8 @@ class MessageContext:
             member_count=member_count,
             sender_account_id=self.sender,
             upload_time=self.edit_date if self.edited and self.edit_date else self.date,
+            chat_title=self.chat_title,
+            sender_username=self.sender_username,
         )
 
 

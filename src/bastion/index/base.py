@@ -62,6 +62,35 @@ class Hits:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class VariantHits:
+    """Hits of items searched with several codes each (e.g. the 8 dihedral variants of a picture).
+
+    One row per (item, id): the smallest distance over the item's codes, and which of its codes
+    (`variant`, an index into that item's codes; the lowest on a tie) came that close. Sorted by
+    item, then distance, then id.
+    """
+
+    query: np.ndarray  # int64 index of the item
+    ids: np.ndarray  # int64 entry ids
+    distance: np.ndarray  # int32 Hamming distance
+    variant: np.ndarray  # int8 index of the matching code within the item
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+    def as_tuples(self) -> list[tuple[int, int, int, int]]:
+        return list(
+            zip(
+                self.query.tolist(),
+                self.ids.tolist(),
+                self.distance.tolist(),
+                self.variant.tolist(),
+                strict=True,
+            )
+        )
+
+
 class PdqIndex(Protocol):
     """Exact radius search over PDQ codes: every id within `radius` is returned, no other.
 

@@ -79,14 +79,22 @@ def _check_radius(radius: int) -> int:
 class MihPdqIndex:
     """Exact radius search over PDQ codes (the `PdqIndex` protocol) by multi-index hashing.
 
-    `layout` fixes the segment layout (for tests and tuning; default: chosen per segment from
-    its size). `crowded_after` is the candidate count above which one query is answered by a
-    linear scan of its segment (default: where the scan becomes cheaper).
+    Tuning (defaults are chosen per segment from its size by a cost model): `layout` fixes the
+    segment layout; `crowded_after` is the candidate count above which one query is answered
+    by a linear scan of its segment; `always_probe` uses the hashing tables even where the
+    model prefers a scan. Tests use them to drive small sets through every path.
     """
 
-    def __init__(self, *, layout: Layout | None = None, crowded_after: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        layout: Layout | None = None,
+        crowded_after: int | None = None,
+        always_probe: bool = False,
+    ) -> None:
         self._layout = layout
         self._crowded_after = crowded_after
+        self._always_probe = always_probe
         self._lock = threading.Lock()
         self._state = _State((), ())
         self._live = 0
@@ -191,7 +199,9 @@ class MihPdqIndex:
         state = self._state
         found_q, found_id, found_d = [], [], []
         for segment, dead in zip(state.segments, state.dead, strict=True):
-            q, row, d = segment.search(qwords, radius, dead, self._crowded_after)
+            q, row, d = segment.search(
+                qwords, radius, dead, self._crowded_after, self._always_probe
+            )
             found_q.append(q)
             found_id.append(segment.ids[row])
             found_d.append(d)

@@ -71,8 +71,11 @@ class Layout:
                 best = (cost, layout)
         return best[1]
 
-    def plan(self, n: int, radius: int) -> Plan:
-        """Per-table radii for an exact search, and whether a linear scan is cheaper."""
+    def plan(self, n: int, radius: int, always_probe: bool = False) -> Plan:
+        """Per-table radii for an exact search, and whether a linear scan is cheaper.
+
+        `always_probe` uses the tables even where a scan would be cheaper (tests, benchmarks).
+        """
         linear_cost = n * SCAN_COST
         if self.tables == 0:
             return Plan(None, linear_cost)
@@ -82,11 +85,11 @@ class Layout:
         )
         radii = np.minimum(radii, self.key_bits)
         probes = np.array([ball_volume(self.key_bits, int(r)) for r in radii], np.int64)
-        if (radii == self.key_bits).any() or probes.max() > MAX_PROBES:
-            return Plan(None, linear_cost)
         load = n / 2.0**self.key_bits
         cost = float(probes.sum()) * (PROBE_COST + CANDIDATE_COST * load)
-        if cost >= linear_cost:
+        if always_probe:
+            return Plan((radii, probes), cost)
+        if (radii == self.key_bits).any() or probes.max() > MAX_PROBES or cost >= linear_cost:
             return Plan(None, linear_cost)
         return Plan((radii, probes), cost)
 
@@ -180,16 +183,21 @@ class Segment:
         return cls(layout, ids, words, offsets, rows)
 
     def search(
-        self, qwords: np.ndarray, radius: int, dead: np.ndarray, crowded_after: int | None = None
+        self,
+        qwords: np.ndarray,
+        radius: int,
+        dead: np.ndarray,
+        crowded_after: int | None = None,
+        always_probe: bool = False,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(query, row, distance) arrays of live rows within `radius` of each query.
 
         A query with more than `crowded_after` candidates is scanned linearly instead (default:
-        where the scan becomes cheaper).
+        where the scan becomes cheaper). `always_probe`: see `Layout.plan`.
         """
         n = len(self)
         capacity = 4 * qwords.shape[0] + 1024
-        plan = self.layout.plan(n, radius)
+        plan = self.layout.plan(n, radius, always_probe)
         if plan.tables is None:
             return hamming.collect(
                 hamming.linear_search, qwords, self.words, dead, radius, capacity=capacity

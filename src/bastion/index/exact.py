@@ -250,6 +250,7 @@ class ExactIndex:
             if not st.dead.flags.writeable:
                 st = self._rehashed(st, st.rows)
                 rows = np.unique(self._rows_of(st, ids)[0])
+                self._state = st
             st.dead[rows] = 1
             self._live -= rows.shape[0]
 

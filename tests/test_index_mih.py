@@ -311,9 +311,13 @@ def test_damaged_tables_never_read_out_of_bounds(haystack):
     ids, hay, needles = haystack
     good = Segment.build(ids, code_words(hay), Layout(8, 8))
     rng = np.random.default_rng(0)
-    offsets = rng.integers(0, 2**32, size=good.offsets.shape, dtype=np.uint32)
+    offsets = (
+        rng.integers(0, 2**16, size=good.blocks.shape, dtype=np.uint16),
+        np.sort(rng.integers(0, 2**40, size=5, dtype=np.int64)),
+        rng.integers(0, 2**32, size=(5, 30), dtype=np.uint32),
+    )
     rows = rng.integers(0, 2**32, size=good.rows.shape, dtype=np.uint32)
-    damaged = Segment(good.layout, good.ids, good.words, offsets, rows)
+    damaged = Segment(good.layout, good.ids, good.words, rows, offsets)
     dead = np.zeros(len(good), np.uint8)
     for radius in (31, 63):
         damaged.search(code_words(needles), radius, dead, 10**9, always_probe=True)
@@ -349,3 +353,21 @@ def test_a_bad_radius_is_refused(radius):
 def test_codes_of_the_wrong_shape_are_refused():
     with pytest.raises(ValueError, match="uint8 of shape"):
         MihPdqIndex().add(np.array([1, 2]), random_codes(3, 0))
+
+
+def test_a_crowd_of_over_65535_near_duplicates_is_found_whole(tmp_path):
+    # A block of buckets holding more rows than a uint16 delta can count keeps full offsets in
+    # an exception table. All-zero codes (featureless pictures) crowd the very first block.
+    rng = np.random.default_rng(9)
+    crowd = np.zeros((70_000, 32), np.uint8)
+    crowd[::2] = np.stack([flip_bits(crowd[0], 3, rng) for _ in range(35_000)])
+    codes = np.concatenate([crowd, random_codes(2_000, 10)])
+    ids = np.arange(codes.shape[0], dtype=np.int64)
+    index = MihPdqIndex.build(ids, codes, layout=Layout(8, 8), **PROBE)
+    assert index._state.segments[0].exc_keys.shape[0] > 0
+    expected = linear(ids, codes).search(crowd[:1], 31).as_tuples()
+    assert len(expected) >= 70_000
+    assert index.search(crowd[:1], 31).as_tuples() == expected
+    index.save(tmp_path / "crowd.idx")
+    opened = MihPdqIndex.open(tmp_path / "crowd.idx", **PROBE)
+    assert opened.search(crowd[:1], 31).as_tuples() == expected

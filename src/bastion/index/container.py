@@ -30,7 +30,7 @@ MAGIC = b"BASTIDX\x00"
 FORMAT_VERSION = 1
 _PREFIX = struct.Struct("<8sIII4x")
 _ALIGN = 64
-_DTYPES = {"<i8", "<u8", "<u4", "|u1"}
+_DTYPES = {"<i8", "<u8", "<u4", "<u2", "|u1"}
 _CHUNK = 1 << 24
 
 

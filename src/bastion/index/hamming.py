@@ -100,13 +100,62 @@ def build_table(keys, n_buckets):
     return offsets, rows
 
 
+BLOCK = 30  # buckets per 64-byte block record of the compact bucket offsets
+RECORD = 32  # uint16 fields per record: base (2) and one delta per bucket (30)
+CROWDED = 0x8000  # flag in a record's high base half: the block's offsets are in exc_offsets
+
+
+def compact_offsets(offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR offsets (m, 2^b + 1) uint32 -> (blocks, exc_keys, exc_offsets), about half the size.
+
+    Each block of 30 buckets is one 64-byte record (a cache line): a 32-bit base, then a 16-bit
+    delta per bucket, so a probe usually reads its start and end from one line. A block whose
+    30 buckets hold more than 65,535 rows (a crowd of near-duplicates) sets the base's top bit
+    and keeps its full offsets in exc_offsets, found by binary search of exc_keys
+    (table * blocks + block). Rows per segment stay below 2^31.
+    """
+    m, size = offsets.shape
+    if m == 0:
+        return (
+            np.zeros((0, 0, RECORD), np.uint16),
+            np.zeros(0, np.int64),
+            np.zeros((0, BLOCK), np.uint32),
+        )
+    n_blocks = -(-(size - 1) // BLOCK) + 1  # the last record holds only the end (n)
+    blocks = np.empty((m, n_blocks, RECORD), np.uint16)
+    keys, full = [], []
+    for t in range(m):  # one table at a time keeps the int64 temporaries small
+        padded = np.empty(n_blocks * BLOCK, np.int64)
+        padded[:size] = offsets[t]
+        padded[size:] = offsets[t, -1]
+        grouped = padded.reshape(n_blocks, BLOCK)
+        base = grouped[:, 0].copy()
+        crowded = np.zeros(n_blocks, bool)
+        crowded[:-1] = np.diff(base) > 0xFFFF
+        which = np.nonzero(crowded)[0]
+        keys.append(t * n_blocks + which)
+        full.append(grouped[which].astype(np.uint32))
+        flagged = base.astype(np.uint32) | np.where(crowded, np.uint32(CROWDED << 16), 0)
+        blocks[t, :, 0] = flagged & 0xFFFF
+        blocks[t, :, 1] = flagged >> 16
+        delta = grouped - base[:, None]
+        delta[crowded] = 0
+        blocks[t, :, 2:] = delta
+    exc_keys = np.concatenate(keys).astype(np.int64)
+    exc_offsets = np.concatenate(full).reshape(-1, BLOCK).astype(np.uint32)
+    return blocks, exc_keys, exc_offsets
+
+
 @nb.njit(cache=True, nogil=True)
 def mih_search(
     qwords,
     qkeys,
     words,
     dead,
-    offsets,
+    blocks,
+    exc_keys,
+    exc_offsets,
+    n_buckets,
     rows,
     table_radii,
     probe_counts,
@@ -133,8 +182,9 @@ def mih_search(
     random code is a cache miss, and overlapping them is most of the speed.
     """
     n = words.shape[0]
-    m = offsets.shape[0]
-    n_buckets = offsets.shape[1] - 1
+    m = blocks.shape[0]
+    n_blocks = blocks.shape[1]
+    n_exc = exc_keys.shape[0]
     n_probes = 0
     for t in range(m):
         n_probes += probe_counts[t]
@@ -155,8 +205,41 @@ def mih_search(
                 bucket = key ^ np.int64(flips[p])
                 if bucket >= n_buckets:
                     continue
-                a = np.int64(offsets[t, bucket])
-                b = min(np.int64(offsets[t, bucket + 1]), n)
+                # Start and end of the bucket from its 64-byte record (compact_offsets).
+                # Written out here: a function call in this loop costs numba its speed.
+                block = bucket // BLOCK
+                i = bucket - block * BLOCK
+                high = np.int64(blocks[t, block, 1])
+                if high & CROWDED:
+                    k = t * n_blocks + block
+                    first, last = 0, n_exc
+                    while first < last:
+                        mid = (first + last) >> 1
+                        if exc_keys[mid] < k:
+                            first = mid + 1
+                        else:
+                            last = mid
+                    a = 0
+                    b = 0
+                    if first < n_exc and exc_keys[first] == k:
+                        a = np.int64(exc_offsets[first, i])
+                        if i < BLOCK - 1:
+                            b = np.int64(exc_offsets[first, i + 1])
+                        else:
+                            b = np.int64(blocks[t, block + 1, 0]) | (
+                                (np.int64(blocks[t, block + 1, 1]) & 0x7FFF) << 16
+                            )
+                else:
+                    base = np.int64(blocks[t, block, 0]) | (high << 16)
+                    a = base + np.int64(blocks[t, block, 2 + i])
+                    if i < BLOCK - 1:
+                        b = base + np.int64(blocks[t, block, 3 + i])
+                    else:
+                        b = np.int64(blocks[t, block + 1, 0]) | (
+                            (np.int64(blocks[t, block + 1, 1]) & 0x7FFF) << 16
+                        )
+                a = min(a, n)
+                b = min(b, n)
                 if b > a:
                     lo[nr] = a
                     hi[nr] = b

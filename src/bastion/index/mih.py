@@ -22,7 +22,8 @@ import numpy as np
 
 from bastion.index.base import PDQ_BYTES, Hits, VariantHits
 from bastion.index.container import IndexFileError, read_arrays, write_arrays
-from bastion.index.segment import MAX_KEY_BITS, Layout, Segment, code_words
+from bastion.index.hamming import BLOCK, RECORD
+from bastion.index.segment import MAX_KEY_BITS, MIN_KEY_BITS, Layout, Segment, code_words
 
 KIND = "bastion-pdq-mih"
 # A segment below this many rows absorbs the next add (rebuilt whole: it has no tables yet).
@@ -250,8 +251,10 @@ class MihPdqIndex:
             )
             arrays[f"{i}.ids"] = segment.ids
             arrays[f"{i}.words"] = segment.words
-            arrays[f"{i}.offsets"] = segment.offsets
             arrays[f"{i}.rows"] = segment.rows
+            arrays[f"{i}.blocks"] = segment.blocks
+            arrays[f"{i}.exc_keys"] = segment.exc_keys
+            arrays[f"{i}.exc_offsets"] = segment.exc_offsets
             arrays[f"{i}.dead"] = dead
         write_arrays(path, KIND, meta, arrays)
 
@@ -282,25 +285,38 @@ class MihPdqIndex:
 
 
 def _segment_from(path, i: int, info: dict, arrays: dict) -> tuple[Segment, np.ndarray]:
+    names = ("ids", "words", "rows", "blocks", "exc_keys", "exc_offsets", "dead")
     try:
         m, b, n = int(info["tables"]), int(info["key_bits"]), int(info["rows"])
-        ids, words = arrays[f"{i}.ids"], arrays[f"{i}.words"]
-        offsets, rows, dead = arrays[f"{i}.offsets"], arrays[f"{i}.rows"], arrays[f"{i}.dead"]
+        found = {name: arrays[f"{i}.{name}"] for name in names}
     except (KeyError, TypeError, ValueError):
         raise IndexFileError(path, f"segment {i} is incomplete") from None
-    layout_ok = (b == 0) if m == 0 else (1 <= m <= 256 and 1 <= b <= min(MAX_KEY_BITS, 256 // m))
-    expected = {
-        "ids": (ids, np.int64, (n,)),
-        "words": (words, np.uint64, (n, 4)),
-        "offsets": (offsets, np.uint32, (m, (1 << b) + 1 if m else 0)),
-        "rows": (rows, np.uint32, (m, n)),
-        "dead": (dead, np.uint8, (n,)),
-    }
+    if m == 0:
+        layout_ok = b == 0
+    else:
+        layout_ok = 1 <= m <= 256 and MIN_KEY_BITS <= b <= min(MAX_KEY_BITS, 256 // m)
     if not layout_ok:
         raise IndexFileError(path, f"segment {i}: impossible layout ({m} tables of {b} bits)")
-    for name, (array, dtype, shape) in expected.items():
-        if array.dtype != dtype or array.shape != shape:
+    n_blocks = -(-(1 << b) // BLOCK) + 1 if m else 0
+    e = found["exc_keys"].shape[0]
+    expected = {
+        "ids": (np.int64, (n,)),
+        "words": (np.uint64, (n, 4)),
+        "rows": (np.uint32, (m, n)),
+        "blocks": (np.uint16, (m, n_blocks, RECORD)),
+        "exc_keys": (np.int64, (e,)),
+        "exc_offsets": (np.uint32, (e, BLOCK)),
+        "dead": (np.uint8, (n,)),
+    }
+    for name, (dtype, shape) in expected.items():
+        if found[name].dtype != dtype or found[name].shape != shape:
             raise IndexFileError(path, f"segment {i}: {name} has the wrong type or shape")
-    if m and ((offsets[:, 0] != 0).any() or (offsets[:, -1] != n).any()):
-        raise IndexFileError(path, f"segment {i}: bucket offsets do not cover its rows")
-    return Segment(Layout(m, b), ids, words, offsets, rows), np.array(dead)
+    blocks = found["blocks"]
+    if m:
+        start = (blocks[:, 0, 0] != 0) | (blocks[:, 0, 1] & 0x7FFF != 0)  # 0x8000: crowded
+        end = (blocks[:, -1, 0] != n & 0xFFFF) | (blocks[:, -1, 1] != n >> 16)
+        if start.any() or end.any():
+            raise IndexFileError(path, f"segment {i}: bucket offsets do not cover its rows")
+    offsets = (blocks, found["exc_keys"], found["exc_offsets"])
+    segment = Segment(Layout(m, b), found["ids"], found["words"], found["rows"], offsets)
+    return segment, np.array(found["dead"])

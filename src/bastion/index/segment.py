@@ -10,10 +10,13 @@ contains the ball over the whole substring, so the candidates are a superset and
 after verification on the full code.
 
 Memory layout, all flat numpy arrays (memory-mappable, no Python object per entry):
-  ids      int64   (n,)          entry ids, ascending (membership is a binary search)
-  words    uint64  (n, 4)        the codes, big-endian words, row-aligned with ids
-  offsets  uint32  (m, 2^b + 1)  CSR: rows of bucket k in table t are rows[t, off[k]:off[k+1]]
-  rows     uint32  (m, n)        row numbers grouped by bucket
+  ids          int64   (n,)           entry ids, ascending (membership is a binary search)
+  words        uint64  (n, 4)         the codes, big-endian words, row-aligned with ids
+  rows         uint32  (m, n)         row numbers grouped by bucket (CSR values)
+  blocks       uint16  (m, B, 32)     CSR offsets in 64-byte records of 30 buckets: a 32-bit base
+                                      and 16-bit deltas (hamming.compact_offsets)
+  exc_keys     int64   (e,)           blocks holding over 65,535 rows (crowds of near-duplicates)
+  exc_offsets  uint32  (e, 30)        keep their full offsets here
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ BITS = 256
 # Below this many rows a segment is scanned linearly: the probes would cost more than the scan.
 LINEAR_ROWS = 4096
 MAX_KEY_BITS = 24
+MIN_KEY_BITS = 4
 # Relative costs, in rows of a linear scan (2.8 ns a row), measured with 10M codes on a 2-core
 # AMD EPYC VM: a bucket probe (its offsets and first row are random reads, ~37 ns) and a
 # candidate check (a random read of its code, ~28 ns), rounded up so that a tie goes to the scan.
@@ -154,14 +158,14 @@ class Segment:
         layout: Layout,
         ids: np.ndarray,
         words: np.ndarray,
-        offsets: np.ndarray,
         rows: np.ndarray,
+        offsets: tuple[np.ndarray, np.ndarray, np.ndarray],
     ) -> None:
         self.layout = layout
         self.ids = ids
         self.words = words
-        self.offsets = offsets
         self.rows = rows
+        self.blocks, self.exc_keys, self.exc_offsets = offsets
         self._key_masks = key_masks(layout)
 
     def __len__(self) -> int:
@@ -174,13 +178,17 @@ class Segment:
         ids = np.ascontiguousarray(ids[order], dtype=np.int64)
         words = np.ascontiguousarray(words[order], dtype=np.uint64)
         n = ids.shape[0]
+        if n >= 1 << 31:
+            raise ValueError("a segment holds fewer than 2^31 rows; split the codes")
         layout = layout or Layout.for_rows(n)
         m, b = layout.tables, layout.key_bits
+        if m and not MIN_KEY_BITS <= b <= min(MAX_KEY_BITS, BITS // m):
+            raise ValueError(f"{layout}: key bits must be {MIN_KEY_BITS} to 24 and fit a substring")
         offsets = np.zeros((m, (1 << b) + 1 if m else 0), np.uint32)
         rows = np.zeros((m, n), np.uint32)
         for t, start in enumerate(layout.starts):
             offsets[t], rows[t] = hamming.build_table(table_keys(words, start, b), 1 << b)
-        return cls(layout, ids, words, offsets, rows)
+        return cls(layout, ids, words, rows, hamming.compact_offsets(offsets))
 
     def search(
         self,
@@ -212,7 +220,10 @@ class Segment:
             qkeys,
             self.words,
             dead,
-            self.offsets,
+            self.blocks,
+            self.exc_keys,
+            self.exc_offsets,
+            1 << b,
             self.rows,
             radii,
             probes,

@@ -20,6 +20,7 @@ from os import PathLike
 import numba as nb
 import numpy as np
 
+from bastion.index.base import has_duplicates
 from bastion.index.container import IndexFileError, read_arrays, write_arrays
 from bastion.index.hamming import collect
 
@@ -210,7 +211,7 @@ class ExactIndex:
         if ids.ndim != 1 or ids.shape[0] != digests.shape[0]:
             raise ValueError("ids and digests differ in length")
         ids = ids.astype(np.int64)
-        if np.unique(ids).shape[0] != ids.shape[0]:
+        if has_duplicates(ids):
             raise ValueError("ids must be unique within one add")
         if not ids.shape[0]:
             return

@@ -20,7 +20,7 @@ from os import PathLike
 
 import numpy as np
 
-from bastion.index.base import PDQ_BYTES, Hits, VariantHits
+from bastion.index.base import PDQ_BYTES, Hits, VariantHits, has_duplicates
 from bastion.index.container import IndexFileError, read_arrays, write_arrays
 from bastion.index.hamming import BLOCK, RECORD
 from bastion.index.segment import MAX_KEY_BITS, MIN_KEY_BITS, Layout, Segment, code_words
@@ -57,7 +57,7 @@ def _check_ids_codes(ids: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np
             f"codes must be uint8 of shape ({ids.shape[0]}, {PDQ_BYTES}) to match the ids "
             "(use bastion.index.pdq_codes to convert hex)"
         )
-    if np.unique(ids).shape[0] != ids.shape[0]:
+    if has_duplicates(ids):
         raise ValueError("ids must be unique within one add")
     return ids, code_words(codes)
 

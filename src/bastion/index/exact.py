@@ -7,8 +7,8 @@ each is verified against the stored full digest. The table is kept at most half 
 lookup reads about two slots. Removing marks a tombstone; a rehash (on growth or `compact()`)
 drops removed rows and sorts the rest by id, which makes id membership a binary search.
 
-Memory for n rows of d-byte digests: n * (d + 9) bytes plus 4-8 bytes per row of table, e.g.
-about 550 MB for 10 million sha256 rows. No Python object per entry.
+Memory for n rows of d-byte digests: n * (d + 9) bytes plus 8-16 bytes of table per row,
+e.g. about 540 MB for 10 million sha256 rows. No Python object per entry.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def _insert(slots, keys, first_row, shift):
 
 
 @nb.njit(cache=True, nogil=True)
-def _lookup(slots, shift, qkeys, qdigests, keys, digests, ids, dead, n_rows, out_q, out_id, out_x):
+def _lookup(slots, shift, qkeys, qdigests, digests, ids, dead, n_rows, out_q, out_id, out_x):
     mask = slots.shape[0] - 1
     width = digests.shape[1]
     count = 0
@@ -58,7 +58,7 @@ def _lookup(slots, shift, qkeys, qdigests, keys, digests, ids, dead, n_rows, out
             if entry == 0:
                 break
             row = entry - 1
-            if row < n_rows and keys[row] == qkeys[qi] and dead[row] == 0:
+            if row < n_rows and dead[row] == 0:
                 same = True
                 for b in range(width):
                     if digests[row, b] != qdigests[qi, b]:
@@ -90,7 +90,6 @@ class ExactHits:
 @dataclass(frozen=True, slots=True)
 class _State:
     digests: np.ndarray  # uint8 (capacity, width)
-    keys: np.ndarray  # uint64 (capacity,) first 8 digest bytes, little-endian
     ids: np.ndarray  # int64 (capacity,)
     dead: np.ndarray  # uint8 (capacity,)
     slots: np.ndarray  # uint32 (2^k,) row + 1, 0 empty
@@ -143,7 +142,6 @@ class ExactIndex:
     def _empty_state(width: int, capacity: int) -> _State:
         return _State(
             np.zeros((capacity, width), np.uint8),
-            np.zeros(capacity, np.uint64),
             np.zeros(capacity, np.int64),
             np.zeros(capacity, np.uint8),
             np.zeros(_slots_for(capacity), np.uint32),
@@ -174,7 +172,6 @@ class ExactIndex:
             shift,
             _first_words(digests),
             digests,
-            st.keys,
             st.digests,
             st.ids,
             st.dead,
@@ -230,14 +227,11 @@ class ExactIndex:
                 st = self._rehashed(st, st.rows + k)
             start = st.rows
             st.digests[start : start + k] = digests
-            st.keys[start : start + k] = _first_words(digests)
             st.ids[start : start + k] = ids
             st.dead[start : start + k] = 0
             shift = 64 - (st.slots.shape[0].bit_length() - 1)
-            _insert(st.slots, st.keys[start : start + k], start, shift)
-            self._state = _State(
-                st.digests, st.keys, st.ids, st.dead, st.slots, start + k, st.sorted_rows
-            )
+            _insert(st.slots, _first_words(digests), start, shift)
+            self._state = _State(st.digests, st.ids, st.dead, st.slots, start + k, st.sorted_rows)
             self._live += k
 
     def remove(self, ids: np.ndarray) -> None:
@@ -268,11 +262,10 @@ class ExactIndex:
         new = self._empty_state(self.width, capacity)
         n = live.shape[0]
         new.digests[:n] = st.digests[live]
-        new.keys[:n] = st.keys[live]
         new.ids[:n] = st.ids[live]
         shift = 64 - (new.slots.shape[0].bit_length() - 1)
-        _insert(new.slots, new.keys[:n], 0, shift)
-        return _State(new.digests, new.keys, new.ids, new.dead, new.slots, n, n)
+        _insert(new.slots, _first_words(new.digests[:n]), 0, shift)
+        return _State(new.digests, new.ids, new.dead, new.slots, n, n)
 
     def save(self, path: str | PathLike[str]) -> None:
         """Write the index to `path` atomically; `ExactIndex.open(path)` maps it back."""
@@ -284,7 +277,6 @@ class ExactIndex:
             meta,
             {
                 "digests": st.digests[: st.rows],
-                "keys": st.keys[: st.rows],
                 "ids": st.ids[: st.rows],
                 "dead": st.dead[: st.rows],
                 "slots": st.slots,
@@ -301,7 +293,7 @@ class ExactIndex:
                 int(meta["rows"]),
                 int(meta["sorted_rows"]),
             )
-            digests, keys, ids = arrays["digests"], arrays["keys"], arrays["ids"]
+            digests, ids = arrays["digests"], arrays["ids"]
             dead, slots = arrays["dead"], arrays["slots"]
         except (KeyError, TypeError, ValueError):
             raise IndexFileError(path, "incomplete exact index") from None
@@ -310,8 +302,6 @@ class ExactIndex:
             and 0 <= sorted_rows <= rows
             and digests.dtype == np.uint8
             and digests.shape == (rows, width)
-            and keys.dtype == np.uint64
-            and keys.shape == (rows,)
             and ids.dtype == np.int64
             and ids.shape == (rows,)
             and dead.dtype == np.uint8
@@ -324,7 +314,7 @@ class ExactIndex:
         if not shapes_ok:
             raise IndexFileError(path, "arrays of the exact index have the wrong type or shape")
         index = cls(width)
-        index._state = _State(digests, keys, ids, dead, slots, rows, sorted_rows)
+        index._state = _State(digests, ids, dead, slots, rows, sorted_rows)
         index._live = rows - int(np.count_nonzero(dead))
         return index
 

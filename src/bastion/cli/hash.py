@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from bastion.cli.app import app, console, err_console, fail
+from bastion.cli.paths import common_folder, shown
 from bastion.cli.progress import item_progress
 from bastion.hashing import PDQ_MODES, MediaHashes, hash_files, iter_files
 from bastion.media import Limits
@@ -39,6 +40,18 @@ def hashes_as_dict(item: MediaHashes, dihedral: bool = False) -> dict[str, objec
             height=item.image.height,
             orientation=item.image.orientation,
         )
+    if item.video:
+        record["video"] = {
+            "container": item.video.container,
+            "codec": item.video.codec,
+            "width": item.video.width,
+            "height": item.video.height,
+            "fps": item.video.fps,
+            "duration_s": item.video.duration_s,
+        }
+    if item.vpdq is not None:
+        record["vpdq"] = item.vpdq.to_text()
+        record["vpdq_frames"] = len(item.vpdq)
     if dihedral and item.pdq:
         record["pdq_dihedral"] = list(item.pdq.dihedral)
     if item.failure:
@@ -116,15 +129,13 @@ def hash_command(
 
 
 def _print_table(results: list[MediaHashes]) -> None:
-    common = os.path.commonpath([r.source for r in results]) if len(results) > 1 else ""
-    if common and os.path.isfile(common):
-        common = os.path.dirname(common)
+    common = common_folder([r.source for r in results])
     table = Table(header_style="bold", show_lines=True)
     table.add_column("file", overflow="fold", ratio=1)
     table.add_column("signals", overflow="fold", ratio=3)
     table.add_column("quality", justify="right", no_wrap=True)
     for item in results:
-        name = os.path.relpath(item.source, common) if common else item.source
+        name = shown(item.source, common)
         lines = []
         if item.digests:
             d = item.digests
@@ -135,6 +146,9 @@ def _print_table(results: list[MediaHashes]) -> None:
             ]
         if item.pdq:
             lines.append(f"[dim]pdq[/]    {item.pdq.hex}")
+        if item.vpdq is not None:
+            usable = sum(1 for f in item.vpdq.frames if f.usable)
+            lines.append(f"[dim]vpdq[/]   {len(item.vpdq)} frames ({usable} usable)")
         if item.failure:
             lines.append(f"[red]{item.failure.reason}[/]")
         table.add_row(name, "\n".join(lines), _quality_cell(item))

@@ -1,0 +1,77 @@
+"""The FastAPI application: `create_app(settings)`; `bastion serve` runs it under uvicorn."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+import bastion
+from bastion.service import errors
+from bastion.service.routers import admin, banks, jobs, matches, media
+from bastion.service.runtime import Runtime
+from bastion.service.settings import Settings, load_settings
+
+DESCRIPTION = """
+Bastion's platform API: hash and match uploads against hotline hash lists, record every
+decision, and keep an audit trail of every change and every read of matches.
+
+Authenticate with `Authorization: Bearer <key>` (create keys with `bastion keys create`).
+Each endpoint lists the roles allowed in `x-bastion-roles`. Errors are
+`{"error": {"code", "message", "field"}}`.
+"""
+
+
+class UploadLimit(BaseHTTPMiddleware):
+    """Refuse a declared body over the upload limit before reading it."""
+
+    def __init__(self, app, limit: int) -> None:
+        super().__init__(app)
+        self.limit = limit
+
+    async def dispatch(self, request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > self.limit + 64 * 1024:
+            return JSONResponse(
+                {
+                    "error": {
+                        "code": "upload_too_large",
+                        "message": f"the request exceeds the {self.limit:,}-byte upload limit",
+                        "field": "file",
+                    }
+                },
+                status_code=413,
+            )
+        return await call_next(request)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        runtime = Runtime(settings)
+        app.state.runtime = runtime
+        runtime.start()
+        yield
+        await runtime.stop()
+
+    app = FastAPI(
+        title="Bastion",
+        version=bastion.__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.add_middleware(UploadLimit, limit=settings.max_upload_bytes)
+    for module in (media, matches, banks, jobs, admin):
+        app.include_router(module.router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory bastion.service.app:app_from_env` (worker processes)."""
+    return create_app(load_settings())

@@ -1,0 +1,229 @@
+"""POST /v1/media and POST /v1/lookup: the calls a platform makes on every upload."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import replace
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from pydantic import ValidationError
+
+from bastion import decisions
+from bastion.audit import Actor
+from bastion.decisions import Context, Signals
+from bastion.hashing import MediaHashes, hash_bytes
+from bastion.keys import Role
+from bastion.matching import Query
+from bastion.service import answers
+from bastion.service.auth import Principal, require, roles_extra
+from bastion.service.errors import ERROR_SCHEMA, ApiError
+from bastion.service.schemas import (
+    Hashes,
+    LookupRequest,
+    LookupResponse,
+    MediaContext,
+    Verdict,
+)
+from bastion.signals import SignalParseError, UnknownSignalType
+from bastion.signals import get as signal_type
+from bastion.signals.pdq import PdqHash
+from bastion.store.models import ContentRow
+
+router = APIRouter(prefix="/v1", tags=["matching"])
+
+PLATFORM = (Role.PLATFORM, Role.ADMIN)
+ERRORS = {
+    code: {"model": None, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
+    for code in (401, 403, 413, 415, 422)
+}
+
+EVIDENCE_VERDICTS = ("block", "review")
+# A malformed upload is a 4xx naming the problem, unless its exact digests matched a list.
+MALFORMED = {"empty": 422, "truncated": 422, "corrupt": 422, "bomb": 413, "too_large": 413}
+
+
+def _context(raw: str) -> MediaContext:
+    try:
+        return MediaContext.model_validate_json(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in ("context", *first["loc"]))
+        raise ApiError(422, "invalid_context", f"context: {first['msg']}", field) from None
+
+
+def _hashes(h: MediaHashes) -> Hashes:
+    d = h.digests
+    return Hashes(
+        md5=d.md5 if d else None,
+        sha1=d.sha1 if d else None,
+        sha256=d.sha256 if d else None,
+        pdq=h.pdq.hex if h.pdq else None,
+        pdq_quality=h.pdq.quality if h.pdq else None,
+        pdq_usable=h.pdq.usable if h.pdq else None,
+    )
+
+
+def _read_limited(upload: UploadFile, limit: int) -> bytes:
+    data = upload.file.read(limit + 1)
+    if len(data) > limit:
+        raise ApiError(
+            413, "upload_too_large", f"the upload exceeds the {limit:,}-byte limit", "file"
+        )
+    return data
+
+
+@router.post(
+    "/media",
+    response_model=Verdict,
+    summary="Hash and match an uploaded file, and record the decision",
+    openapi_extra=roles_extra(*PLATFORM),
+    responses=ERRORS,
+)
+def post_media(
+    request: Request,
+    file: UploadFile = File(..., description="The media file"),
+    context: str = Form(
+        ...,
+        description="JSON object: see MediaContext",
+        examples=['{"platform":"examplegram","message_id":"m-1"}'],
+    ),
+    principal: Principal = require(*PLATFORM),
+) -> Verdict:
+    runtime = request.app.state.runtime
+    started = time.perf_counter()
+    ctx = _context(context)
+    existing = _existing(runtime, ctx)
+    if existing is not None:
+        return existing
+    data = _read_limited(file, runtime.settings.max_upload_bytes)
+    sha256 = hashlib.sha256(data).hexdigest()
+    hashed = runtime.content_cache.get(sha256)
+    if hashed is not None:
+        runtime.metrics.cache_hits.labels("memory").inc()
+    else:
+        hashed = _from_store(runtime, sha256, file.filename or "upload")
+        if hashed is None:
+            hashed = hash_bytes(
+                data, file.filename or "upload", runtime.settings.pdq_mode, runtime.limits
+            )
+        else:
+            runtime.metrics.cache_hits.labels("database").inc()
+        if hashed.failure is None or hashed.digests is not None:
+            runtime.content_cache.put(sha256, hashed)
+    (result,) = runtime.match([Query.of(hashed, dihedral=runtime.settings.dihedral)])
+    if hashed.failure is not None and not result.matches and not result.suppressed:
+        status = MALFORMED.get(hashed.failure.reason)
+        if status is not None:
+            raise ApiError(status, f"media_{hashed.failure.reason}", hashed.failure.message, "file")
+    if hashed.failure is not None:
+        note = f"perceptual hashing skipped: {hashed.failure.message}"
+        result = replace(result, notes=(*result.notes, note))
+    decision = runtime.policy.decide(result)
+    recorded = decisions.record(
+        runtime.store,
+        Context(**ctx.model_dump()),
+        Signals.of(hashed),
+        result,
+        decision,
+        kind="media",
+        hashed=hashed,
+        api_key_prefix=principal.key.prefix,
+        actor=principal.actor,
+    )
+    if recorded.duplicate:
+        return answers.replay(runtime.store, recorded.sighting_id)
+    answer = answers.fresh(result, decision, _hashes(hashed), recorded)
+    if decision.verdict in EVIDENCE_VERDICTS and recorded.content_id is not None:
+        # Preserve what a person must review or a hotline may ask for (18 U.S.C. 2258A(h)).
+        actor = Actor(principal.actor, principal.role, principal.remote_addr)
+        runtime.vault.put(recorded.content_id, data, actor)
+        answer.notes.append("evidence preserved in the encrypted vault")
+    runtime.metrics.verdicts.labels(decision.verdict, decision.rule).inc()
+    runtime.metrics.latency.labels("media").observe(time.perf_counter() - started)
+    return answer
+
+
+def _existing(runtime, ctx: MediaContext) -> Verdict | None:
+    if ctx.message_id is None:
+        return None
+    with runtime.store.session() as s:
+        sighting = decisions.find_sighting(s, ctx.platform, ctx.message_id)
+        sighting_id = sighting.id if sighting is not None else None
+    return answers.replay(runtime.store, sighting_id) if sighting_id is not None else None
+
+
+def _from_store(runtime, sha256: str, source: str) -> MediaHashes | None:
+    from sqlalchemy import select
+
+    with runtime.store.session() as s:
+        row = s.scalar(select(ContentRow).where(ContentRow.sha256 == sha256))
+        return decisions.hashes_of_content(row, source) if row is not None else None
+
+
+@router.post(
+    "/lookup",
+    response_model=LookupResponse,
+    summary="Match hashes the platform computed itself",
+    openapi_extra=roles_extra(*PLATFORM),
+    responses=ERRORS,
+)
+def post_lookup(
+    request: Request, body: LookupRequest, principal: Principal = require(*PLATFORM)
+) -> LookupResponse:
+    runtime = request.app.state.runtime
+    started = time.perf_counter()
+    queries = []
+    for i, item in enumerate(body.items):
+        exact: dict[str, str] = {}
+        pdq = None
+        for name, value in item.signals.items():
+            field = f"items.{i}.signals.{name}"
+            try:
+                kind = signal_type(name).name
+                parsed = signal_type(kind).parse(value)
+            except UnknownSignalType as exc:
+                raise ApiError(422, "unknown_signal_type", str(exc), field) from None
+            except SignalParseError as exc:
+                raise ApiError(422, "invalid_signal", str(exc), field) from None
+            if kind == "pdq":
+                pdq = PdqHash.parse(
+                    parsed, item.pdq_quality if item.pdq_quality is not None else 100
+                )
+            else:
+                exact[kind] = parsed
+        queries.append(Query(exact=exact, pdq=pdq))
+    results = runtime.match(queries)
+    out = []
+    for item, query, result in zip(body.items, queries, results, strict=True):
+        decision = runtime.policy.decide(result)
+        hashes = Hashes(
+            **query.exact,
+            pdq=query.pdq.hex if query.pdq else None,
+            pdq_quality=query.pdq.quality if query.pdq else None,
+            pdq_usable=query.pdq.usable if query.pdq else None,
+        )
+        recorded = None
+        if item.context is not None or result.matches:
+            ctx = item.context or MediaContext(platform=principal.key.name[:64])
+            signals = Signals(
+                dict(query.exact) | ({"pdq": query.pdq.hex} if query.pdq else {}),
+                query.pdq.quality if query.pdq else None,
+            )
+            recorded = decisions.record(
+                runtime.store,
+                Context(**ctx.model_dump()),
+                signals,
+                result,
+                decision,
+                kind="lookup",
+                api_key_prefix=principal.key.prefix,
+                actor=principal.actor,
+            )
+            if recorded.duplicate:
+                out.append(answers.replay(runtime.store, recorded.sighting_id))
+                continue
+        runtime.metrics.verdicts.labels(decision.verdict, decision.rule).inc()
+        out.append(answers.fresh(result, decision, hashes, recorded))
+    runtime.metrics.latency.labels("lookup").observe(time.perf_counter() - started)
+    return LookupResponse(results=out)

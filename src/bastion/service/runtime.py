@@ -1,0 +1,118 @@
+"""One API process's live state: the store, the matcher kept fresh, caches, jobs, metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from bastion import keys
+from bastion.hashing import MediaHashes
+from bastion.keys import ApiKey
+from bastion.matching import Matcher, MatchResult, Query
+from bastion.media import Limits
+from bastion.service.auth import KeyCache
+from bastion.service.jobs import JobRunner
+from bastion.service.metrics import Metrics
+from bastion.service.settings import Settings
+from bastion.store import Store
+from bastion.vault import Vault
+
+log = logging.getLogger("bastion.service")
+
+
+class ContentCache:
+    """Hashes by content SHA-256: forwarded media (the norm on Telegram) is not decoded again."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[str, MediaHashes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, sha256: str) -> MediaHashes | None:
+        with self._lock:
+            item = self._items.get(sha256)
+            if item is not None:
+                self._items.move_to_end(sha256)
+            return item
+
+    def put(self, sha256: str, hashes: MediaHashes) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._items[sha256] = hashes
+            self._items.move_to_end(sha256)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+class Runtime:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = Store.open(settings.database_url)
+        self.policy = settings.policy()
+        self.limits = Limits(
+            max_file_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels
+        )
+        self.metrics = Metrics()
+        self.key_cache = KeyCache(settings.key_cache_seconds)
+        self.content_cache = ContentCache(settings.content_cache_size)
+        self.jobs = JobRunner(self.store)
+        self.vault = Vault.from_environment(self.store)
+        self._matcher_lock = threading.RLock()
+        self.matcher = Matcher(self.store)
+        self.last_refresh = time.monotonic()
+        self.refresh_error: str | None = None
+        self._key_touched: dict[int, float] = {}
+        self._refresher: asyncio.Task[None] | None = None
+        self.metrics.index_entries.set(self.matcher.pdq_entries)
+
+    # -- matching ----------------------------------------------------------------------------
+
+    def match(self, queries: Sequence[Query]) -> list[MatchResult]:
+        with self._matcher_lock:
+            return self.matcher.match_many(queries)
+
+    def refresh(self) -> int:
+        try:
+            with self._matcher_lock:
+                applied = self.matcher.refresh()
+        except Exception as exc:  # keep serving the last good index; /readyz reports it
+            self.refresh_error = f"{type(exc).__name__}: {exc}"
+            log.warning("index refresh failed: %s", self.refresh_error)
+            return 0
+        self.refresh_error = None
+        self.last_refresh = time.monotonic()
+        self.metrics.index_entries.set(self.matcher.pdq_entries)
+        return applied
+
+    def index_age(self) -> float:
+        return time.monotonic() - self.last_refresh
+
+    async def _refresh_loop(self) -> None:
+        from starlette.concurrency import run_in_threadpool
+
+        while True:
+            await asyncio.sleep(self.settings.index_refresh_seconds)
+            await run_in_threadpool(self.refresh)
+
+    def start(self) -> None:
+        self.jobs.recover()
+        self._refresher = asyncio.get_running_loop().create_task(self._refresh_loop())
+
+    async def stop(self) -> None:
+        if self._refresher is not None:
+            self._refresher.cancel()
+        self.store.close()
+
+    # -- keys --------------------------------------------------------------------------------
+
+    def note_key_use(self, key: ApiKey) -> None:
+        """Record last use at most once a minute per key (not a write per request)."""
+        now = time.monotonic()
+        if now - self._key_touched.get(key.id, -1e9) > 60:
+            self._key_touched[key.id] = now
+            keys.touch(self.store, key.id)

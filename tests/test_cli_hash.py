@@ -101,3 +101,16 @@ def test_demo_scans_a_synthetic_export_end_to_end(tmp_path: Path) -> None:
         timeout=300,
     )
     assert again.returncode == 0, again.stderr  # re-runnable: a new case each time
+
+
+def test_json_lines_carry_the_vpdq_of_a_video(tmp_path: Path) -> None:
+    from bastion.signals.vpdq import parse_vpdq
+    from tests.video_factory import video
+
+    (tmp_path / "clip.mp4").write_bytes(video(seconds=3))
+    result = run("hash", "--json", str(tmp_path / "clip.mp4"))
+    assert result.returncode == 0, result.stderr
+    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert record["status"] == "hashed" and record["vpdq_frames"] == 3
+    assert [f.number for f in parse_vpdq(record["vpdq"]).frames] == [0, 10, 20]
+    assert record["video"]["codec"] == "h264"

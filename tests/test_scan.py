@@ -215,3 +215,44 @@ def test_killed_mid_scan_then_resumed_equals_an_uninterrupted_run(tmp_path) -> N
     with store.session() as s:
         keys = s.execute(select(CaseFileRow.key, func.count()).group_by(CaseFileRow.key)).all()
     assert all(n == 1 for _, n in keys)
+
+
+def test_a_listed_video_in_an_export_is_matched_and_counted_as_moving(store, tmp_path) -> None:
+    from datetime import timedelta
+
+    from bastion.sources.telegram_synthetic import write_export
+    from bastion.sources.telegram_synthetic.spec import Chat, Export, Media, Message
+    from tests.scan_fixtures import ALICE, OWNER, START
+
+    folder = tmp_path / "video-export"
+    chat = Chat(
+        id=4400000009,
+        type="private_group",
+        name="Clips",
+        messages=[
+            Message(
+                id=1,
+                date=START,
+                sender=ALICE,
+                media=Media("video", seed=31, pixels=(160, 120), duration=4),
+            ),
+            Message(
+                id=2,
+                date=START + timedelta(minutes=1),
+                sender=OWNER,
+                media=Media("photo", seed=32, pixels=(160, 120)),
+            ),
+        ],
+    )
+    write_export(Export(owner=OWNER, chats=(chat,)), folder)
+    clip = next(folder.rglob("*.avi"))
+    listed = hash_file(clip).vpdq
+    assert listed is not None
+    banks = BankStore(store)
+    banks.create("videos", "caid")
+    banks.import_items("videos", [formats.Row(1, "vpdq", listed.to_text(), "A")])
+    cid = scan(store, folder, "v", ScanOptions(workers=1), "t")
+    matched = [r for r in references(store, cid) if r.state.value == "matched"]
+    assert (
+        len(matched) == 1 and matched[0].moving and matched[0].matches[0]["signal_type"] == "vpdq"
+    )

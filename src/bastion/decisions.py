@@ -36,6 +36,8 @@ class Context:
     sender_account_id: str | None = None
     sender_ip: str | None = None
     upload_time: datetime | None = None
+    chat_title: str | None = None
+    sender_username: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +93,10 @@ def upsert_content(s: Session, hashed: MediaHashes, kind: str = "image") -> Cont
             pdq_quality=hashed.pdq.quality if hashed.pdq else None,
             pdq_dihedral=",".join(hashed.pdq.dihedral) if hashed.pdq else None,
             orientation=hashed.image.orientation if hashed.image else None,
-            media_kind=kind,
+            vpdq=hashed.vpdq.to_text() if hashed.vpdq else None,
+            media_kind="video"
+            if (hashed.video is not None or hashed.vpdq is not None) and hashed.pdq is None
+            else kind,
             format=hashed.image.format if hashed.image else None,
             width=hashed.image.width if hashed.image else None,
             height=hashed.image.height if hashed.image else None,
@@ -139,6 +144,8 @@ def record(
                 sender_account_id=context.sender_account_id,
                 sender_ip=context.sender_ip,
                 upload_time=context.upload_time,
+                chat_title=context.chat_title,
+                sender_username=context.sender_username,
                 received_at=utcnow(),
                 content_id=content.id if content is not None else None,
                 kind=kind,
@@ -248,7 +255,12 @@ def hashes_of_content(row: ContentRow, source: str) -> MediaHashes:
             mode="",
             orientation=row.orientation or 1,
         )
-    return MediaHashes(source=source, digests=digests, image=image, pdq=pdq)
+    vpdq = None
+    if row.vpdq:
+        from bastion.signals.vpdq import parse_vpdq
+
+        vpdq = parse_vpdq(row.vpdq)
+    return MediaHashes(source=source, digests=digests, image=image, pdq=pdq, vpdq=vpdq)
 
 
 def lookback_start(days: float) -> datetime:

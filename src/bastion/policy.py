@@ -152,6 +152,13 @@ DEFAULT_POLICY = Policy(
             min_margin=8,
         ),
         Rule(
+            name="hotline-video",
+            verdict="block",
+            description="video listed by a hotline: its frames found at the bank's vPDQ rule",
+            bank_sources=HOTLINES,
+            signal_types=("vpdq",),
+        ),
+        Rule(
             name="other-match",
             verdict="review",
             description="match from an unverified bank or near the threshold",

@@ -5,9 +5,8 @@ Units, and why:
 - An **attachment** is one message's media: the file, with any thumbnail tdesktop saved beside
   it and any preview its HTML writer derived from it. Thumbnails and previews are not separate
   images: they are attached to their original and never counted on their own. When only a
-  thumbnail or preview matched (the original is a placeholder, or a video Bastion hashes by
-  digest only), the attachment is counted once, as a still image, from what matched, and says
-  so (`matched_via`).
+  thumbnail or preview matched (the original is a placeholder, or did not match itself), the
+  attachment is counted once, as a still image, from what matched, and says so (`matched_via`).
 - An **item** is one distinct image by content (the SHA-256 of what matched). Every attachment
   with that content is a **copy** of the item: one message reference each.
 
@@ -157,7 +156,7 @@ class Evidence:
     references: int  # every reference of the case, matched or not
     states: Mapping[str, int]
     owner_known: bool
-    unmatched_moving: int  # videos hashed but not matched (digests only until vPDQ)
+    digest_only_moving: int  # videos that could not be decoded: matched by exact digest only
     detached_previews: int  # thumbnails or previews whose original could not be found
     chats: Mapping[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
@@ -332,10 +331,12 @@ def build_evidence(
         references=len(all_refs),
         states=dict(states),
         owner_known=any(r.sender_is_owner is not None for r in all_refs),
-        unmatched_moving=sum(
+        digest_only_moving=sum(
             1
             for r in all_refs
-            if r.state is ItemState.HASHED and r.moving and not (r.is_thumbnail or r.is_derived)
+            if r.state is ItemState.HASHED
+            and r.reason == "digests_only"
+            and r.media_kind in ("video", "animation", "video_message")
         ),
         detached_previews=detached,
         chats=chats,

@@ -76,11 +76,11 @@ def limitations(evidence: Evidence, custody: Custody) -> tuple[str, ...]:
             "files were never read; files over the limits or that would not decode were matched "
             "by exact digest only."
         )
-    if evidence.unmatched_moving:
+    if evidence.digest_only_moving:
         out.append(
-            f"{_n(evidence.unmatched_moving, 'video or animation', 'videos or animations')} "
-            "matched nothing. Videos are matched by exact digest only, so a re-encoded copy of "
-            "a known video is not found."
+            f"{_n(evidence.digest_only_moving, 'video or animation', 'videos or animations')} "
+            "could not be decoded for perceptual matching (vPDQ) and matched nothing by exact "
+            "digest: a re-encoded copy of a known video among them would not be found."
         )
     via = sum(1 for r in evidence.refs if r.matched_via != "file")
     if via:

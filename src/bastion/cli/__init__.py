@@ -3,9 +3,11 @@
 from bastion.cli import (  # noqa: F401  (modules register their commands)
     assess,
     banks,
+    bot,
     demo,
     hash,
     match,
+    reports,
     scan,
     serve,
     sources,

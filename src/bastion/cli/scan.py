@@ -71,7 +71,14 @@ class RichProgress:
         self.bar.update(self.task, advance=files, detail=detail)
 
 
-def _options(banks: list[str], workers: int, mode: str, dihedral: bool, accept: bool = False):
+def _options(
+    banks: list[str],
+    workers: int,
+    mode: str,
+    dihedral: bool,
+    accept: bool = False,
+    dask: str | None = None,
+):
     from bastion.scan.pipeline import ScanOptions
 
     if mode not in ("fast", "exact"):
@@ -82,6 +89,7 @@ def _options(banks: list[str], workers: int, mode: str, dihedral: bool, accept: 
         mode=mode,
         dihedral=dihedral,
         accept_bank_changes=accept,
+        dask=dask,
     )
 
 
@@ -104,10 +112,16 @@ def scan_command(
     accept_bank_changes: bool = typer.Option(
         False, "--accept-bank-changes", help="Resume even though banks changed."
     ),
+    dask: str = typer.Option(
+        None,
+        "--dask",
+        help="Hash on a Dask cluster: a scheduler address (tcp://host:8786) or local:N.",
+    ),
 ) -> None:
     """Hash every media item of a source once, match it, and record who sent what, where, when."""
     from bastion.audit import Actor
     from bastion.cli.store import open_store
+    from bastion.scan.executors import ExecutorError
     from bastion.scan.pipeline import ScanError, case_id, create_case, mark_resumed, run_case
     from bastion.sources.errors import SourceError
     from bastion.store.banks import BankNotFound
@@ -119,7 +133,7 @@ def scan_command(
     if not resume and (source is None or case is None):
         raise fail("give a SOURCE and --case NAME (or --resume CASE)")
     store = open_store()
-    options = _options(bank, workers, mode, dihedral, accept_bank_changes)
+    options = _options(bank, workers, mode, dihedral, accept_bank_changes, dask)
     try:
         if resume:
             cid = case_id(store, resume)
@@ -130,7 +144,7 @@ def scan_command(
             name = case
         with RichProgress() as progress:
             run_case(store, cid, options, progress)
-    except (ScanError, SourceError, BankNotFound) as exc:
+    except (ScanError, SourceError, BankNotFound, ExecutorError) as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
         err_console.print(f"[yellow]interrupted[/]: resume with `bastion scan --resume {name}`")

@@ -28,6 +28,12 @@ def pdq_codes(hexes: Iterable[str]) -> np.ndarray:
     return np.frombuffer(bytes.fromhex(joined), dtype=np.uint8).reshape(-1, PDQ_BYTES).copy()
 
 
+def has_duplicates(ids: np.ndarray) -> bool:
+    # Sorting, not np.unique: numpy 2's hash-based unique takes 25 s on 10 million int64s.
+    ordered = np.sort(ids)
+    return bool((ordered[1:] == ordered[:-1]).any())
+
+
 def pdq_hex(code: np.ndarray) -> str:
     return bytes(np.asarray(code, dtype=np.uint8)).hex()
 
@@ -59,6 +65,35 @@ class Hits:
     def as_tuples(self) -> list[tuple[int, int, int]]:
         return list(
             zip(self.query.tolist(), self.ids.tolist(), self.distance.tolist(), strict=True)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class VariantHits:
+    """Hits of items searched with several codes each (e.g. the 8 dihedral variants of a picture).
+
+    One row per (item, id): the smallest distance over the item's codes, and which of its codes
+    (`variant`, an index into that item's codes; the lowest on a tie) came that close. Sorted by
+    item, then distance, then id.
+    """
+
+    query: np.ndarray  # int64 index of the item
+    ids: np.ndarray  # int64 entry ids
+    distance: np.ndarray  # int32 Hamming distance
+    variant: np.ndarray  # int8 index of the matching code within the item
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+    def as_tuples(self) -> list[tuple[int, int, int, int]]:
+        return list(
+            zip(
+                self.query.tolist(),
+                self.ids.tolist(),
+                self.distance.tolist(),
+                self.variant.tolist(),
+                strict=True,
+            )
         )
 
 

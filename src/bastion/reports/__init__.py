@@ -1,1 +1,2 @@
-"""Reports Bastion produces: the case report (HTML, PDF, JSON) and hotline reports."""
+"""Reports Bastion produces: the case report (HTML, PDF, JSON) and hotline reports (NCMEC
+CyberTipline, UK NCA and IWF referrals)."""

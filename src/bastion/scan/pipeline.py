@@ -12,10 +12,9 @@ incrementally.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +25,7 @@ import bastion
 from bastion.hashing import MediaHashes, PdqMode
 from bastion.matching import Matcher, MatchResult, Query
 from bastion.media import Limits
+from bastion.scan.executors import make_executor
 from bastion.scan.states import file_state
 from bastion.scan.workers import Task, hash_batch
 from bastion.sources import open_source
@@ -52,6 +52,7 @@ class ScanOptions:
     limits: Limits = field(default_factory=Limits)
     batch_files: int = 16
     accept_bank_changes: bool = False
+    dask: str | None = None  # a scheduler address or "local:N": hash on a Dask cluster
 
     @property
     def processes(self) -> int:
@@ -64,16 +65,6 @@ class Progress:
     def phase(self, name: str, total: int | None) -> None: ...
 
     def advance(self, files: int, nbytes: int, matches: int) -> None: ...
-
-
-def _worker_context():
-    """Workers start from a clean fork server with the hashing modules preloaded: quick to
-    start (unlike spawn), and no database handles inherited (unlike a plain fork)."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["bastion.scan.workers"])
-        return context
-    return multiprocessing.get_context("spawn")
 
 
 def _bank_versions(store: Store, names: tuple[str, ...] | None) -> list[dict]:
@@ -277,7 +268,17 @@ def _record(
     n_matches = 0
     now = utcnow()
     with store.session() as s:
+        keys = [key for key, _, _ in results]
+        done = set(
+            s.scalars(
+                select(CaseFileRow.key).where(
+                    CaseFileRow.case_id == case, CaseFileRow.key.in_(keys)
+                )
+            )
+        )
         for (key, hashed, kind), result in zip(results, matched, strict=True):
+            if key in done:  # already recorded (a rerun batch): never counted twice
+                continue
             state, reason = file_state(hashed, result.matched)
             d = hashed.digests
             row = CaseFileRow(
@@ -295,7 +296,7 @@ def _record(
                 media_format=hashed.image.format if hashed.image else None,
                 width=hashed.image.width if hashed.image else None,
                 height=hashed.image.height if hashed.image else None,
-                moving=kind in MOVING_KINDS,
+                moving=kind in MOVING_KINDS or hashed.vpdq is not None,
                 category=result.category.value if result.category else None,
                 hashed_at=now,
             )
@@ -384,9 +385,6 @@ def _hash_all(
     progress.phase("hashing", total)
     if total == 0:
         return
-    window = options.processes * 3
-    context = _worker_context()
-    pending: dict[Future, list[str]] = {}
     kinds: dict[str, str] = {}
 
     def batches() -> Iterator[list[Task]]:
@@ -409,7 +407,10 @@ def _hash_all(
         if batch:
             yield batch
 
-    with ProcessPoolExecutor(max_workers=options.processes, mp_context=context) as pool:
+    executor = make_executor(options.dask, options.processes)
+    try:
+        window = executor.workers * 3
+        pending: deque = deque()  # futures in submission order: results are written in order
         feed = batches()
         exhausted = False
         while True:
@@ -418,15 +419,13 @@ def _hash_all(
                 if tasks is None:
                     exhausted = True
                     break
-                pending[pool.submit(hash_batch, tasks, options.mode, options.limits)] = [
-                    t.key for t in tasks
-                ]
+                pending.append(executor.submit(hash_batch, tasks, options.mode, options.limits))
             if not pending:
                 break
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                del pending[future]
-                hashed = future.result()
+            if not pending[0].done():
+                executor.wait_any(list(pending))
+            while pending and pending[0].done():
+                hashed = pending.popleft().result()
                 queries = [Query.of(h, dihedral=options.dihedral) for _, h in hashed]
                 results = matcher.match_many(queries)
                 rows = [(key, h, kinds.pop(key, "unknown")) for key, h in hashed]
@@ -434,6 +433,8 @@ def _hash_all(
                 progress.advance(len(rows), sum(h.digests.size for _, h in hashed if h.digests), n)
                 if after_batch is not None:
                     after_batch()
+    finally:
+        executor.close()
 
 
 def scan(

@@ -25,7 +25,7 @@ SOURCE_STATES = {
     "rejected": (ItemState.REJECTED, None),
 }
 
-UNDECODABLE_REASONS = ("empty", "truncated", "corrupt", "bomb", "unreadable")
+UNDECODABLE_REASONS = ("empty", "truncated", "corrupt", "bomb", "unreadable", "timeout")
 
 
 def file_state(hashed: MediaHashes, matched: bool) -> tuple[ItemState, str | None]:
@@ -38,6 +38,6 @@ def file_state(hashed: MediaHashes, matched: bool) -> tuple[ItemState, str | Non
     if reason == "too_large":
         return ItemState.TOO_LARGE, "bastion_limit"
     if reason == "unsupported":
-        # Not a picture Bastion decodes (a document, or video until vPDQ): exact digests only.
+        # Not media Bastion decodes (a document, an audio file): exact digests only.
         return ItemState.HASHED, "digests_only"
     return ItemState.UNDECODABLE, reason

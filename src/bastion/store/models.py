@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bastion.store.types import BigId, UTCDateTime
@@ -23,6 +23,9 @@ class BankRow(Base):
     source: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(8))
     pdq_threshold: Mapped[int] = mapped_column(Integer)
+    # vPDQ match rule: query % >= vpdq_query_percent and listed % >= vpdq_listed_percent.
+    vpdq_query_percent: Mapped[float] = mapped_column(Float, default=80.0)
+    vpdq_listed_percent: Mapped[float] = mapped_column(Float, default=0.0)
     version: Mapped[int] = mapped_column(Integer, default=0)
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -173,6 +176,8 @@ class ContentRow(Base):
     # as the first time without decoding them again.
     pdq_dihedral: Mapped[str | None] = mapped_column(Text, nullable=True)
     orientation: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # A video's vPDQ (ThreatExchange text), for repeats and retroactive matching.
+    vpdq: Mapped[str | None] = mapped_column(Text, nullable=True)
     media_kind: Mapped[str] = mapped_column(String(16))
     format: Mapped[str | None] = mapped_column(String(16), nullable=True)
     width: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -202,6 +207,8 @@ class SightingRow(Base):
     sender_account_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     sender_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
     upload_time: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    chat_title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sender_username: Mapped[str | None] = mapped_column(String(64), nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     content_id: Mapped[int | None] = mapped_column(ForeignKey("contents.id"), nullable=True)
     kind: Mapped[str] = mapped_column(String(8))

@@ -64,6 +64,8 @@ def _detail(m: MatchRow, b: BankRow, s: SightingRow, c: ContentRow | None) -> Ma
             "member_count": s.member_count,
             "sender_account_id": s.sender_account_id,
             "sender_ip": s.sender_ip,
+            "sender_username": s.sender_username,
+            "chat_title": s.chat_title,
             "upload_time": s.upload_time.isoformat() if s.upload_time else None,
             "received_at": s.received_at.isoformat(),
             "verdict": s.verdict,

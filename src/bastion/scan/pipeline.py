@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 import bastion
 from bastion.hashing import MediaHashes, PdqMode
+from bastion.index_snapshots import open_matcher
 from bastion.matching import Matcher, MatchResult, Query
 from bastion.media import Limits
 from bastion.scan.executors import make_executor
@@ -366,7 +367,7 @@ def run_case(
         )
     if not Path(source_path).exists():
         raise ScanError(f"the case's source {source_path} is no longer there")
-    matcher = Matcher(store, banks=settings["bank_names"])
+    matcher = open_matcher(store, banks=settings["bank_names"])
     try:
         with open_source(source_path) as source:
             if not settings.get("enumerated"):

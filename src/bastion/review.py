@@ -423,31 +423,47 @@ def _enqueue_actions(
         )
 
 
-def stats(store: Store, since: timedelta = timedelta(days=30)) -> dict[str, object]:
-    """Numbers for the dashboard: queue size and age, decisions, time to review."""
+def open_since(store: Store) -> list[datetime]:
+    """When each open or escalated sighting first entered the queue."""
+    with store.session() as s:
+        return [
+            t
+            for _, t in s.execute(
+                select(MatchRow.sighting_id, func.min(MatchRow.created_at))
+                .where(MatchRow.status.in_(OPEN))
+                .group_by(MatchRow.sighting_id)
+            )
+        ]
+
+
+def review_waits(store: Store, since: timedelta = timedelta(days=30)) -> list[float]:
+    """Seconds from each match to its first decision, for decisions in the window, sorted."""
     now = utcnow()
     with store.session() as s:
-        open_rows = s.execute(
-            select(MatchRow.sighting_id, func.min(MatchRow.created_at))
-            .where(MatchRow.status.in_(OPEN))
-            .group_by(MatchRow.sighting_id)
-        ).all()
-        oldest = min((t for _, t in open_rows), default=None)
-        decided = s.execute(
-            select(ReviewDecisionRow.decision, func.count())
-            .where(ReviewDecisionRow.at >= now - since)
-            .group_by(ReviewDecisionRow.decision)
-        ).all()
         pairs = s.execute(
             select(MatchRow.created_at, func.min(ReviewDecisionRow.at))
             .join(ReviewDecisionRow, ReviewDecisionRow.match_id == MatchRow.id)
             .where(ReviewDecisionRow.at >= now - since)
             .group_by(MatchRow.id, MatchRow.created_at)
         ).all()
-    waits = sorted((d - c).total_seconds() for c, d in pairs if d and c)
+    return sorted((d - c).total_seconds() for c, d in pairs if d and c)
+
+
+def stats(store: Store, since: timedelta = timedelta(days=30)) -> dict[str, object]:
+    """Numbers for the dashboard: queue size and age, decisions, time to review."""
+    now = utcnow()
+    opened = open_since(store)
+    oldest = min(opened, default=None)
+    with store.session() as s:
+        decided = s.execute(
+            select(ReviewDecisionRow.decision, func.count())
+            .where(ReviewDecisionRow.at >= now - since)
+            .group_by(ReviewDecisionRow.decision)
+        ).all()
+    waits = review_waits(store, since)
     median = waits[len(waits) // 2] if waits else None
     return {
-        "queue_size": len(open_rows),
+        "queue_size": len(opened),
         "oldest_age_seconds": (now - oldest).total_seconds() if oldest else None,
         "decisions": dict(decided),
         "median_time_to_review_seconds": median,

@@ -91,3 +91,13 @@ def test_find_leads_from_a_hash_or_an_account_id(store) -> None:
     assert history.find(store, hash_bytes(data, "x").digests.md5.upper()) == f"content:{content_id}"
     assert history.find(store, "Acct-7") == "account:examplegram:Acct-7"
     assert history.find(store, "nothing-like-this") is None
+
+
+def test_matches_are_listed_newest_first_with_their_context_and_filters(store) -> None:
+    a, c = listed_picture(store, 7, "A"), listed_picture(store, 8, "C", bank="local")
+    sight(store, a, "m1", chat="c1")
+    sight(store, c, "m2", chat="c2")
+    listed = history.matches(store)
+    assert [(x.match.category, x.chat_id) for x in listed] == [("C", "c2"), ("A", "c1")]
+    assert [x.match.bank for x in history.matches(store, category="A")] == ["iwf"]
+    assert history.matches(store, status="confirmed") == ()

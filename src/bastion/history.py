@@ -411,6 +411,49 @@ def account_record(store: Store, platform: str, account_id: str, limit: int = 20
     )
 
 
+@dataclass(frozen=True, slots=True)
+class MatchListing:
+    match: MatchView
+    platform: str
+    chat_id: str | None
+    chat_type: str | None
+    sender_account_id: str | None
+    verdict: str
+
+
+def matches(
+    store: Store,
+    category: str | None = None,
+    status: str | None = None,
+    bank: str | None = None,
+    limit: int = 100,
+    before: int | None = None,
+) -> tuple[MatchListing, ...]:
+    """Matches newest first, each with the context it was seen in."""
+    query = (
+        select(MatchRow, BankRow, SightingRow)
+        .join(BankRow, BankRow.id == MatchRow.bank_id)
+        .join(SightingRow, SightingRow.id == MatchRow.sighting_id)
+        .order_by(MatchRow.id.desc())
+        .limit(limit)
+    )
+    if category:
+        query = query.where(MatchRow.category == category)
+    if status:
+        query = query.where(MatchRow.status == status)
+    if bank:
+        query = query.where(BankRow.name == bank)
+    if before:
+        query = query.where(MatchRow.id < before)
+    with store.session() as s:
+        return tuple(
+            MatchListing(
+                _match(m, b), v.platform, v.chat_id, v.chat_type, v.sender_account_id, v.verdict
+            )
+            for m, b, v in s.execute(query)
+        )
+
+
 def jobs(
     store: Store,
     status: str | None = None,

@@ -203,7 +203,8 @@ class Redeemed:
 
 
 def reveal_limit(user: User) -> int:
-    return user.daily_reveal_limit or DEFAULT_REVEAL_LIMIT
+    """The reviewer's own limit if one is set (0 allows none), else BASTION_REVEAL_LIMIT."""
+    return DEFAULT_REVEAL_LIMIT if user.daily_reveal_limit is None else user.daily_reveal_limit
 
 
 def reveals_today(store: Store, user: User) -> int:

@@ -69,15 +69,20 @@ def test_a_content_record_lists_every_sighting_of_the_same_bytes(store) -> None:
     assert all(v.matches for v in record.sightings)
 
 
-def test_an_account_record_counts_its_categories_and_chats(store) -> None:
+def test_an_account_record_counts_its_categories_chats_and_suspension_requests(
+    store, reviewer
+) -> None:
     a, b = listed_picture(store, 4, "A"), listed_picture(store, 5, "C", bank="local")
-    sight(store, a, "m1", sender="acct", chat="c1")
+    first = sight(store, a, "m1", sender="acct", chat="c1")
     sight(store, b, "m2", sender="acct", chat="c2")
-    sight(store, a, "m3", sender="someone-else", chat="c1")
+    sight(store, a, "m3", sender="acct-2", chat="c1")
+    review.decide(store, reviewer, first, "confirm", "A")
     record = history.account_record(store, "examplegram", "acct")
     assert len(record.sightings) == 2
     assert record.categories == {"A": 1, "C": 1}
     assert record.chats == {"c1": 1, "c2": 1}
+    assert [(j.what, j.sighting_id) for j in record.suspensions] == [("account.suspend", first)]
+    assert history.account_record(store, "examplegram", "acct-2").suspensions == ()
     with pytest.raises(history.NotFound, match="nothing seen"):
         history.account_record(store, "examplegram", "nobody")
 

@@ -182,6 +182,7 @@ class AccountRecord:
     categories: dict[str, int]
     chats: dict[str, int]
     statuses: dict[str, int]
+    suspensions: tuple[JobView, ...]  # account.suspend webhooks asked of the platform
 
 
 def _match(m: MatchRow, b: BankRow) -> MatchView:
@@ -398,6 +399,14 @@ def account_record(store: Store, platform: str, account_id: str, limit: int = 20
             (SightingRow.platform == platform) & (SightingRow.sender_account_id == account_id),
             limit,
         )
+        # review._enqueue_actions keys them "account.suspend:<platform>:<account>:<sighting>"
+        suspensions = _jobs(
+            s,
+            OutboxRow.dedupe_key.startswith(
+                f"account.suspend:{platform}:{account_id}:", autoescape=True
+            ),
+            50,
+        )
     if not sightings:
         raise NotFound(f"nothing seen from account {account_id!r} on {platform!r}")
     matches = [m for v in sightings for m in v.matches]
@@ -408,6 +417,7 @@ def account_record(store: Store, platform: str, account_id: str, limit: int = 20
         dict(Counter(m.category for m in matches)),
         dict(Counter(v.chat_id or "(no chat)" for v in sightings)),
         dict(Counter(m.status for m in matches)),
+        suspensions,
     )
 
 

@@ -87,7 +87,7 @@ def stacked_columns(
             h = plot_h * n / top
             base -= h
             bars.append(Bar(x, base, bar_w, h, key, f"{day:%d %b}: {n:,} {labels.get(key, key)}"))
-    every = max(1, math.ceil(len(days) / 8))
+    every = max(1, math.ceil(len(days) / max(2, plot_w // 72)))  # labels ~72 px apart
     x_ticks = tuple(
         Tick(LEFT + i * slot + slot / 2, height - 6, f"{d:%d %b}")
         for i, d in enumerate(days)

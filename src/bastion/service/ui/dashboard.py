@@ -47,7 +47,7 @@ def dashboard(request: Request, days: int = 30, viewer: Viewer = page(*OVERSIGHT
             label_width=110,
         ),
         "queue_ages": charts.columns(view.queue_ages, "queue", "items waiting", highlight="late"),
-        "review_times": charts.columns(view.review_times, "review", "decisions"),
+        "review_times": charts.columns(view.review_times, "wait", "decisions"),
         "reports": charts.horizontal_bars(
             [(hotline.upper(), counts) for hotline, counts in view.reports],
             ("draft", "ready", "submitted", "failed"),
@@ -55,12 +55,12 @@ def dashboard(request: Request, days: int = 30, viewer: Viewer = page(*OVERSIGHT
             label_width=70,
         ),
         "outbox": charts.horizontal_bars(
-            [("outbox jobs", view.outbox)],
+            [("all jobs", view.outbox)],
             ("done", "pending", "running", "dead"),
             width=320,
-            label_width=90,
+            label_width=70,
         ),
-        "deliveries": charts.stacked_columns(d.days, d.keys, d.counts, width=320, height=160),
+        "deliveries": charts.stacked_columns(d.days, d.keys, d.counts, height=160),
     }
     return render(
         request,

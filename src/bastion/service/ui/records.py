@@ -38,7 +38,9 @@ def matches_page(
         store,
         viewer.actor.event(
             "matches.list",
-            filters={"category": category, "status": status, "bank": bank},
+            filters={
+                k: v for k, v in {"category": category, "status": status, "bank": bank}.items() if v
+            },
             ids=[r.match.id for r in rows],
         ),
     )

@@ -61,8 +61,8 @@ def duration(seconds: float | None) -> str:
     if seconds < 3600:
         return f"{seconds / 60:.0f} min"
     if seconds < 86400:
-        hours, rest = divmod(seconds, 3600)
-        return f"{hours:.0f} h {rest / 60:.0f} min" if hours < 10 else f"{hours:.0f} h"
+        hours, minutes = divmod(round(seconds / 60), 60)
+        return f"{hours} h {minutes} min" if hours < 10 and minutes else f"{hours} h"
     return f"{seconds / 86400:.1f} d"
 
 
@@ -70,6 +70,16 @@ def ago(value: datetime | None) -> str:
     if value is None:
         return ""
     return duration((utcnow() - value).total_seconds()) + " ago"
+
+
+def age_seconds(value: datetime | None) -> float:
+    return (utcnow() - value).total_seconds() if value else 0.0
+
+
+def brief(value: object, n: int = 160) -> str:
+    """A detail value short enough for a table cell (the audit page)."""
+    text = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    return text if len(text) <= n else text[:n] + f"… ({len(text):,} characters)"
 
 
 def short(value: str | None, n: int = 12) -> str:
@@ -93,7 +103,14 @@ def size(value: int | None) -> str:
 
 
 templates.env.filters.update(
-    when=when, duration=duration, ago=ago, short=short, number=number, size=size
+    when=when,
+    duration=duration,
+    ago=ago,
+    age_seconds=age_seconds,
+    brief=brief,
+    short=short,
+    number=number,
+    size=size,
 )
 templates.env.globals.update(version=bastion.__version__, csrf_field=session.CSRF_FIELD)
 

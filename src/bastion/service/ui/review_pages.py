@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from bastion import audit, history, review
-from bastion.service.ui import renderings
+from bastion.service.ui import pictures
 from bastion.service.ui.rendering import SECURITY_HEADERS, is_htmx, render
 from bastion.service.ui.session import REVIEWERS, Viewer, page
 from bastion.vault import VaultError
@@ -196,8 +196,8 @@ def preview(request: Request, sighting_id: int, viewer: Viewer = page(*REVIEWERS
             viewer.actor,
             f"blurred preview for review of sighting {sighting_id}",
         )
-        return _media(renderings.preview(data, runtime.limits))
-    except (VaultError, renderings.RenderingError) as exc:
+        return _media(pictures.preview(data, runtime.limits))
+    except (VaultError, pictures.RenderingError) as exc:
         return _refusal(422, str(exc))
 
 
@@ -237,8 +237,8 @@ def revealed(request: Request, ticket: str, viewer: Viewer = page(*REVIEWERS)) -
             viewer.actor,
             f"reveal for review of sighting {redeemed.sighting_id}",
         )
-        return _media(renderings.revealed(data, redeemed.colour, runtime.limits))
-    except (VaultError, renderings.RenderingError) as exc:
+        return _media(pictures.revealed(data, redeemed.colour, runtime.limits))
+    except (VaultError, pictures.RenderingError) as exc:
         return _refusal(422, str(exc))
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
-from bastion.service.ui import renderings
+from bastion.service.ui import pictures
 from bastion.synthetic import photo_like
 
 
@@ -32,26 +32,26 @@ def detail(data: bytes) -> float:
 
 def test_the_preview_is_greyscale_and_keeps_almost_none_of_the_detail() -> None:
     original = jpeg_with_exif()
-    preview = renderings.preview(original)
+    preview = pictures.preview(original)
     image = Image.open(io.BytesIO(preview))
-    assert image.mode == "L" and max(image.size) == renderings.PREVIEW_SIDE
+    assert image.mode == "L" and max(image.size) == pictures.PREVIEW_SIDE
     assert detail(preview) < detail(original) / 10
 
 
 def test_a_reveal_is_greyscale_unless_colour_is_asked_for_and_carries_no_metadata() -> None:
     original = jpeg_with_exif()
-    grey = Image.open(io.BytesIO(renderings.revealed(original, colour=False)))
-    colour = Image.open(io.BytesIO(renderings.revealed(original, colour=True)))
+    grey = Image.open(io.BytesIO(pictures.revealed(original, colour=False)))
+    colour = Image.open(io.BytesIO(pictures.revealed(original, colour=True)))
     assert grey.mode == "L" and colour.mode == "RGB"
     assert not grey.getexif() and not colour.getexif()
 
 
 def test_a_reveal_is_upright_and_no_larger_than_the_limit() -> None:
     rotated = jpeg_with_exif(2400, 1200, orientation=6)  # shown rotated 90 degrees
-    image = Image.open(io.BytesIO(renderings.revealed(rotated, colour=False)))
-    assert image.size == (renderings.REVEAL_SIDE // 2, renderings.REVEAL_SIDE)
+    image = Image.open(io.BytesIO(pictures.revealed(rotated, colour=False)))
+    assert image.size == (pictures.REVEAL_SIDE // 2, pictures.REVEAL_SIDE)
 
 
 def test_bytes_that_are_not_a_picture_are_refused_with_a_reason() -> None:
-    with pytest.raises(renderings.RenderingError, match="unsupported"):
-        renderings.preview(b"%PDF-1.7 not a picture")
+    with pytest.raises(pictures.RenderingError, match="unsupported"):
+        pictures.preview(b"%PDF-1.7 not a picture")

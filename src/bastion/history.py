@@ -11,15 +11,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from bastion import followups
+from bastion.followups import JobView, ReportView
 from bastion.store.db import Store
 from bastion.store.models import (
     BankRow,
     ContentRow,
-    DeliveryRow,
     HotlineReportRow,
     MatchRow,
     OutboxRow,
@@ -97,53 +97,6 @@ class DecisionView:
     category: str | None
     note: str | None
     at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryView:
-    id: int
-    outbox_id: int
-    url: str
-    event: str
-    attempt: int
-    at: datetime
-    status_code: int | None
-    error: str | None
-    duration_ms: int | None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and self.status_code is not None
-
-
-@dataclass(frozen=True, slots=True)
-class JobView:
-    id: int
-    kind: str
-    status: str
-    attempts: int
-    created_at: datetime
-    updated_at: datetime
-    next_attempt_at: datetime
-    last_error: str | None
-    what: str  # the webhook event or the hotline
-    sighting_id: int | None
-    deliveries: tuple[DeliveryView, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ReportView:
-    id: int
-    hotline: str
-    status: str
-    sighting_id: int
-    match_ids: tuple[int, ...]
-    created_at: datetime
-    updated_at: datetime
-    submitted_at: datetime | None
-    remote_id: str | None
-    error: str | None
-    created_by: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,77 +224,19 @@ def _decisions(s, match_ids) -> tuple[DecisionView, ...]:
     )
 
 
-def _job(row: OutboxRow, deliveries: list[DeliveryView]) -> JobView:
-    payload: dict[str, Any] = row.payload or {}
-    data = payload.get("data") or {}
-    sighting = payload.get("sighting_id", data.get("sighting_id"))
-    return JobView(
-        row.id,
-        row.kind,
-        row.status,
-        row.attempts,
-        row.created_at,
-        row.updated_at,
-        row.next_attempt_at,
-        row.last_error,
-        str(payload.get("event") or payload.get("hotline") or row.kind),
-        int(sighting) if isinstance(sighting, int) else None,
-        tuple(deliveries),
-    )
-
-
-def _jobs(s, where, limit: int) -> tuple[JobView, ...]:
-    rows = s.scalars(
-        select(OutboxRow).where(where).order_by(OutboxRow.id.desc()).limit(limit)
-    ).all()
-    attempts: dict[int, list[DeliveryView]] = {r.id: [] for r in rows}
-    if attempts:
-        for d in s.scalars(
-            select(DeliveryRow).where(DeliveryRow.outbox_id.in_(attempts)).order_by(DeliveryRow.id)
-        ):
-            attempts[d.outbox_id].append(
-                DeliveryView(
-                    d.id,
-                    d.outbox_id,
-                    d.url,
-                    d.event,
-                    d.attempt,
-                    d.at,
-                    d.status_code,
-                    d.error,
-                    d.duration_ms,
-                )
-            )
-    return tuple(_job(r, attempts[r.id]) for r in rows)
-
-
-def _report(r: HotlineReportRow) -> ReportView:
-    return ReportView(
-        r.id,
-        r.hotline,
-        r.status,
-        r.sighting_id,
-        tuple(r.match_ids or ()),
-        r.created_at,
-        r.updated_at,
-        r.submitted_at,
-        r.remote_id,
-        r.error,
-        r.created_by,
-    )
-
-
 def _trail(s, sighting_id: int, match_ids) -> SightingTrail:
     # Outbox dedupe keys end in ":<sighting id>" for every job a decision enqueues
     # (review._enqueue_actions), which finds them without reading JSON payloads.
-    jobs = _jobs(s, OutboxRow.dedupe_key.like(f"%:{sighting_id}"), 100)
+    jobs = followups.jobs_where(s, OutboxRow.dedupe_key.like(f"%:{sighting_id}"), 100)
     reports = s.scalars(
         select(HotlineReportRow)
         .where(HotlineReportRow.sighting_id == sighting_id)
         .order_by(HotlineReportRow.id)
     )
     return SightingTrail(
-        _decisions(s, match_ids), tuple(reversed(jobs)), tuple(_report(r) for r in reports)
+        _decisions(s, match_ids),
+        tuple(reversed(jobs)),
+        tuple(followups.report_view(r) for r in reports),
     )
 
 
@@ -400,7 +295,7 @@ def account_record(store: Store, platform: str, account_id: str, limit: int = 20
             limit,
         )
         # review._enqueue_actions keys them "account.suspend:<platform>:<account>:<sighting>"
-        suspensions = _jobs(
+        suspensions = followups.jobs_where(
             s,
             OutboxRow.dedupe_key.startswith(
                 f"account.suspend:{platform}:{account_id}:", autoescape=True
@@ -462,43 +357,6 @@ def matches(
             )
             for m, b, v in s.execute(query)
         )
-
-
-def jobs(
-    store: Store,
-    status: str | None = None,
-    kind: str | None = None,
-    limit: int = 50,
-    before: int | None = None,
-) -> tuple[JobView, ...]:
-    """Outbox jobs, newest first, with every delivery attempt."""
-    where = OutboxRow.id > 0
-    if status:
-        where &= OutboxRow.status == status
-    if kind:
-        where &= OutboxRow.kind == kind
-    if before:
-        where &= OutboxRow.id < before
-    with store.session() as s:
-        return _jobs(s, where, limit)
-
-
-def reports(
-    store: Store,
-    status: str | None = None,
-    hotline: str | None = None,
-    limit: int = 100,
-    before: int | None = None,
-) -> tuple[ReportView, ...]:
-    query = select(HotlineReportRow).order_by(HotlineReportRow.id.desc()).limit(limit)
-    if status:
-        query = query.where(HotlineReportRow.status == status)
-    if hotline:
-        query = query.where(HotlineReportRow.hotline == hotline)
-    if before:
-        query = query.where(HotlineReportRow.id < before)
-    with store.session() as s:
-        return tuple(_report(r) for r in s.scalars(query))
 
 
 def find(store: Store, text: str) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from bastion import audit, history, outbox
+from bastion import audit, followups, outbox
 from bastion.service.ui.rendering import render
 from bastion.service.ui.session import AUDITORS, DELIVERIES, REPORTS, Viewer, page
 
@@ -28,7 +28,7 @@ def deliveries_page(
     store = request.app.state.runtime.store
     status = status if status in JOB_STATUSES else None
     kind = kind if kind in JOB_KINDS else None
-    jobs = history.jobs(store, status, kind, PAGE, before)
+    jobs = followups.jobs(store, status, kind, PAGE, before)
     return render(
         request,
         "deliveries.html",
@@ -52,7 +52,7 @@ def reports_page(
     viewer: Viewer = page(*REPORTS),
 ) -> Response:
     store = request.app.state.runtime.store
-    reports = history.reports(store, status or None, hotline or None, PAGE, before)
+    reports = followups.reports(store, status or None, hotline or None, PAGE, before)
     return render(
         request,
         "reports.html",

@@ -137,6 +137,27 @@ def seed(store: Store, url: str, receiver: FlakyReceiver) -> dict[str, int]:
         )
         r.raise_for_status()
         sightings.append(r.json()["sighting_id"])
+    listed_md5 = hash_bytes(photo_like_jpeg(seeds[1]), "x").digests.md5
+    lookup = client.post(  # hashes only: nothing to show, said so on the page
+        "/v1/lookup",
+        json={
+            "items": [
+                {
+                    "signals": {"md5": listed_md5},
+                    "context": {
+                        "platform": "examplegram",
+                        "message_id": "chn-0087/2001",
+                        "chat_id": "chn-0087",
+                        "chat_type": "public_channel",
+                        "member_count": 48210,
+                        "sender_account_id": "user-1009",
+                    },
+                }
+            ]
+        },
+    )
+    lookup.raise_for_status()
+    lookup_sighting = lookup.json()["results"][0]["sighting_id"]
     for n in range(30):  # uploads that match nothing
         chat, kind, members = rng.choice(CHATS)
         client.post(
@@ -221,7 +242,9 @@ def seed(store: Store, url: str, receiver: FlakyReceiver) -> dict[str, int]:
             ):
                 report.created_at = decided + timedelta(seconds=5)
                 report.updated_at = report.created_at
-    return {"open": sorted(sightings)[-1], "first": sorted(sightings)[0]}
+    people.create_user(store, "lena", "reviewer", PASSWORD, "Lena Berg")
+    people.set_reveal_limit(store, "lena", 10)
+    return {"open": sorted(sightings)[-1], "first": sorted(sightings)[0], "lookup": lookup_sighting}
 
 
 def main() -> None:
@@ -306,6 +329,8 @@ def main() -> None:
             page.screenshot(path=str(OUT / "11-forbidden.png"))
             page.goto("/ui/matches")
             page.screenshot(path=str(OUT / "12-matches.png"), full_page=True)
+            page.goto(f"/ui/review/{ids['lookup']}")
+            page.screenshot(path=str(OUT / "14-no-evidence.png"))
             context.clear_cookies()
             page.goto("/ui/sign-in")
             page.fill("input[name=username]", "audrey")
@@ -313,6 +338,21 @@ def main() -> None:
             page.click("button[type=submit]")
             page.goto("/ui/audit")
             page.screenshot(path=str(OUT / "13-audit.png"), full_page=True)
+            context.clear_cookies()
+            page.goto("/ui/sign-in")
+            page.fill("input[name=username]", "lena")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.goto(f"/ui/review/{queue[1]}")
+            csrf = page.locator("input[name=csrf_token]").first.get_attribute("value")
+            for _ in range(9):
+                page.request.post(f"/ui/review/{queue[1]}/reveal", headers={"X-CSRF-Token": csrf})
+            page.reload()
+            page.keyboard.press("r")
+            page.wait_for_selector(".break-prompt")
+            page.screenshot(path=str(OUT / "15-break-prompt.png"))
+            page.wait_for_selector("#evidence-image.blurred", timeout=15000)
+            page.screenshot(path=str(OUT / "16-reveal-limit.png"))
             browser.close()
     finally:
         server.terminate()

@@ -80,14 +80,37 @@ def test_empty_folder_is_reported(tmp_path: Path) -> None:
     assert "no files found" in result.stderr
 
 
-def test_demo_generates_and_hashes_benign_pictures(tmp_path: Path) -> None:
+def test_demo_scans_a_synthetic_export_end_to_end(tmp_path: Path) -> None:
+    env = {"BASTION_HOME": str(tmp_path), "COLUMNS": "160", "PATH": "/usr/bin:/bin"}
     result = subprocess.run(
         [sys.executable, "-m", "bastion", "demo"],
         capture_output=True,
         text=True,
-        env={"BASTION_HOME": str(tmp_path), "COLUMNS": "160", "PATH": "/usr/bin:/bin"},
+        env=env,
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert "6 hashed" in result.stderr and "unsupported 1" in result.stderr
-    assert len(list((tmp_path / "demo" / "images").iterdir())) == 7
+    assert "all accounted for" in result.stdout
+    assert "distinct matched files by category: A 1  B 1  C" in result.stdout
+    assert (tmp_path / "demo" / "telegram-export" / "result.json").is_file()
+    again = subprocess.run(
+        [sys.executable, "-m", "bastion", "demo"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stderr  # re-runnable: a new case each time
+
+
+def test_json_lines_carry_the_vpdq_of_a_video(tmp_path: Path) -> None:
+    from bastion.signals.vpdq import parse_vpdq
+    from tests.video_factory import video
+
+    (tmp_path / "clip.mp4").write_bytes(video(seconds=3))
+    result = run("hash", "--json", str(tmp_path / "clip.mp4"))
+    assert result.returncode == 0, result.stderr
+    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert record["status"] == "hashed" and record["vpdq_frames"] == 3
+    assert [f.number for f in parse_vpdq(record["vpdq"]).frames] == [0, 10, 20]
+    assert record["video"]["codec"] == "h264"

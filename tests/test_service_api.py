@@ -347,3 +347,18 @@ def test_unknown_keys_are_rejected(service) -> None:
 
     r = httpx.get(service.url + "/v1/banks", headers={"Authorization": "Bearer bst_00000000_nope"})
     assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
+
+
+def test_a_listed_video_upload_is_matched_by_vpdq(service) -> None:
+    from tests.video_factory import video
+
+    admin, platform = service.client("admin"), service.client("platform")
+    clip = video(seconds=4, fps=10, seed=77)
+    listed = hash_bytes(clip, "clip.mp4").vpdq.to_text()
+    listed_bank(admin, "videos", "local", [{"signal_type": "vpdq", "value": listed, "category": "C"}])
+    time.sleep(0.6)
+    r = platform.post("/v1/media", files={"file": ("c.mp4", clip, "video/mp4")},
+                      data={"context": json.dumps({"platform": "examplegram", "message_id": "v1"})})
+    assert r.status_code == 200, r.text
+    (m,) = r.json()["matches"]
+    assert m["signal_type"] == "vpdq" and m["query_percent"] == 100.0 and r.json()["verdict"] == "review"

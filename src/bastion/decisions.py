@@ -91,7 +91,8 @@ def upsert_content(s: Session, hashed: MediaHashes, kind: str = "image") -> Cont
             pdq_quality=hashed.pdq.quality if hashed.pdq else None,
             pdq_dihedral=",".join(hashed.pdq.dihedral) if hashed.pdq else None,
             orientation=hashed.image.orientation if hashed.image else None,
-            media_kind=kind,
+            vpdq=hashed.vpdq.to_text() if hashed.vpdq else None,
+            media_kind="video" if hashed.vpdq is not None and hashed.pdq is None else kind,
             format=hashed.image.format if hashed.image else None,
             width=hashed.image.width if hashed.image else None,
             height=hashed.image.height if hashed.image else None,
@@ -248,7 +249,12 @@ def hashes_of_content(row: ContentRow, source: str) -> MediaHashes:
             mode="",
             orientation=row.orientation or 1,
         )
-    return MediaHashes(source=source, digests=digests, image=image, pdq=pdq)
+    vpdq = None
+    if row.vpdq:
+        from bastion.signals.vpdq import parse_vpdq
+
+        vpdq = parse_vpdq(row.vpdq)
+    return MediaHashes(source=source, digests=digests, image=image, pdq=pdq, vpdq=vpdq)
 
 
 def lookback_start(days: float) -> datetime:

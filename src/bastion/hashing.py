@@ -1,8 +1,11 @@
-"""Hash one media item: exact digests of its bytes and, for images, PDQ.
+"""Hash one media item: exact digests of its bytes, PDQ for images, vPDQ for videos.
 
 Bytes are read once: digests are computed over the same buffer the decoder reads. A file over
 the size limit is digested in streamed chunks (never held in memory) and reported as too large
-for perceptual hashing.
+for perceptual hashing. Videos are the exception: a file sniffed as video is digested in
+streamed chunks and decoded from its path (FFmpeg seeks; a 4 GB video is never held in
+memory), so its bytes are read twice, the second time usually from the page cache. Animated
+GIF and WebP get both PDQ (first frame) and vPDQ (every sampled frame).
 """
 
 from __future__ import annotations
@@ -12,12 +15,17 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from bastion.media import DEFAULT_LIMITS, ImageInfo, Limits, MediaError, decode_luma, decode_rgb
-from bastion.media.errors import MediaTooLarge, UnreadableMedia
+from bastion.media.errors import MediaTooLarge, TruncatedMedia, UnreadableMedia
+from bastion.media.sniff import SNIFF_BYTES, sniff
 from bastion.signals.exact import Digests, digests_of_bytes, digests_of_stream
 from bastion.signals.pdq import PdqHash, pdq_exact, pdq_from_luma
+from bastion.signals.vpdq import VpdqHash, vpdq_of_video
+
+if TYPE_CHECKING:
+    from bastion.media.video import VideoInfo, VideoLimits, VideoSource
 
 PdqMode = Literal["fast", "exact"]
 PDQ_MODES: tuple[str, ...] = ("fast", "exact")
@@ -38,13 +46,17 @@ class Failure:
 @dataclass(frozen=True, slots=True)
 class MediaHashes:
     """Everything hashing learnt about one item. `digests` is None only when the bytes could
-    not be read at all; `pdq` is None when the item is not a decodable image."""
+    not be read at all; `pdq` is None when the item is not a decodable image; `vpdq` is None
+    when it is not a decodable video or animation (a cut video keeps the vPDQ of the frames
+    before the cut, with a `truncated` failure)."""
 
     source: str
     digests: Digests | None
     image: ImageInfo | None = None
     pdq: PdqHash | None = None
     failure: Failure | None = None
+    video: VideoInfo | None = None
+    vpdq: VpdqHash | None = None
 
     @property
     def ok(self) -> bool:
@@ -64,24 +76,80 @@ def compute_pdq(
     raise ValueError(f"unknown PDQ mode {mode!r}; expected one of {', '.join(PDQ_MODES)}")
 
 
+@dataclass(frozen=True, slots=True)
+class VideoOptions:
+    """How videos (and animations) are hashed: vPDQ sampling, limits, FFmpeg threads
+    (0 = one per core; hash_files uses 1 per worker process when it runs several)."""
+
+    seconds_per_hash: float = 1.0
+    limits: VideoLimits | None = None  # None: bastion.media.video.DEFAULT_VIDEO_LIMITS
+    threads: int = 0
+
+
+DEFAULT_VIDEO_OPTIONS = VideoOptions()
+
+
+def compute_vpdq(
+    source: VideoSource, name: str, options: VideoOptions = DEFAULT_VIDEO_OPTIONS
+) -> tuple[VpdqHash, VideoInfo]:
+    """vPDQ of a video or animation (bytes, path or stream). Raises MediaError subclasses; a
+    cut file raises TruncatedMedia with `partial` set to the hash of the frames before the cut."""
+    from bastion.media.video import DEFAULT_VIDEO_LIMITS, open_video
+
+    limits = options.limits or DEFAULT_VIDEO_LIMITS
+    with open_video(source, name, limits, options.threads) as video:
+        return vpdq_of_video(video, options.seconds_per_hash), video.info
+
+
+def _hash_video(
+    source: VideoSource, name: str, digests: Digests, options: VideoOptions, **image: object
+) -> MediaHashes:
+    try:
+        vpdq, info = compute_vpdq(source, name, options)
+    except TruncatedMedia as error:
+        partial = error.partial if isinstance(error.partial, VpdqHash) else None
+        return MediaHashes(
+            source=name, digests=digests, vpdq=partial, failure=Failure.of(error), **image
+        )
+    except MediaError as error:
+        return MediaHashes(source=name, digests=digests, failure=Failure.of(error), **image)
+    return MediaHashes(source=name, digests=digests, video=info, vpdq=vpdq, **image)
+
+
 def hash_bytes(
-    data: bytes, source: str, mode: PdqMode = "fast", limits: Limits = DEFAULT_LIMITS
+    data: bytes,
+    source: str,
+    mode: PdqMode = "fast",
+    limits: Limits = DEFAULT_LIMITS,
+    video: VideoOptions = DEFAULT_VIDEO_OPTIONS,
 ) -> MediaHashes:
     digests = digests_of_bytes(data)
+    if sniff(data[:SNIFF_BYTES]).kind == "video":
+        return _hash_video(data, source, digests, video)
     try:
         pdq, info = compute_pdq(data, source, mode, limits)
     except MediaError as error:
         return MediaHashes(source=source, digests=digests, failure=Failure.of(error))
+    if info.animated and info.format in ("GIF", "WEBP"):
+        return _hash_video(data, source, digests, video, image=info, pdq=pdq)
     return MediaHashes(source=source, digests=digests, image=info, pdq=pdq)
 
 
 def hash_file(
-    path: str | os.PathLike[str], mode: PdqMode = "fast", limits: Limits = DEFAULT_LIMITS
+    path: str | os.PathLike[str],
+    mode: PdqMode = "fast",
+    limits: Limits = DEFAULT_LIMITS,
+    video: VideoOptions = DEFAULT_VIDEO_OPTIONS,
 ) -> MediaHashes:
     source = str(path)
     try:
         with open(path, "rb") as stream:
             size = os.fstat(stream.fileno()).st_size
+            head = stream.read(SNIFF_BYTES)
+            stream.seek(0)
+            if size and sniff(head).kind == "video":
+                digests = digests_of_stream(stream)
+                return _hash_video(path, source, digests, video)
             if size > limits.max_file_bytes:
                 digests = digests_of_stream(stream)
                 error: MediaError = MediaTooLarge(
@@ -98,7 +166,7 @@ def hash_file(
         return _unreadable(source, "permission denied")
     except OSError as exc:
         return _unreadable(source, exc.strerror or type(exc).__name__)
-    return hash_bytes(data, source, mode, limits)
+    return hash_bytes(data, source, mode, limits, video)
 
 
 def _unreadable(source: str, detail: str) -> MediaHashes:
@@ -121,7 +189,7 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[str]:
             yield str(p)
 
 
-def _hash_file_job(args: tuple[str, PdqMode, Limits]) -> MediaHashes:
+def _hash_file_job(args: tuple[str, PdqMode, Limits, VideoOptions]) -> MediaHashes:
     return hash_file(*args)
 
 
@@ -130,12 +198,15 @@ def hash_files(
     mode: PdqMode = "fast",
     limits: Limits = DEFAULT_LIMITS,
     workers: int = 1,
+    video: VideoOptions = DEFAULT_VIDEO_OPTIONS,
 ) -> Iterator[MediaHashes]:
     """Hash files in input order, on `workers` processes (1 = in this process)."""
     if workers <= 1:
         for path in paths:
-            yield hash_file(path, mode, limits)
+            yield hash_file(path, mode, limits, video)
         return
+    if video.threads == 0:  # the processes already use every core
+        video = VideoOptions(video.seconds_per_hash, video.limits, threads=1)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        jobs = ((path, mode, limits) for path in paths)
+        jobs = ((path, mode, limits, video) for path in paths)
         yield from pool.map(_hash_file_job, jobs, chunksize=4)

@@ -1,11 +1,21 @@
-"""Signals + banks -> matches: thresholds per bank, allow-lists, categories, dihedral variants.
+"""Signals + banks -> matches: thresholds per bank, allow-lists, categories, dihedral variants,
+video.
 
 Matching never decodes media: it takes the hashes hashing produced (`Query.of(media_hashes)`)
 or hashes given as text, and answers from the banks in the store through the indexes.
+
+Videos are matched two ways, both through PDQ indexes of frame hashes:
+- against listed *videos* (vPDQ entries): each unique usable query frame is searched in an
+  index of the listed videos' frames; every listed video with a frame hit is then scored with
+  the vPDQ comparison (shares of query and listed frames matched) and kept when it meets its
+  bank's rule (query % >= vpdq_query_percent and listed % >= vpdq_listed_percent);
+- against listed *still images* (PDQ entries): a listed picture shown for a few seconds in a
+  video is found by its frames; the match says when (time ranges).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -16,11 +26,14 @@ from bastion.banks.model import Bank, Category, Kind
 from bastion.hashing import MediaHashes
 from bastion.index import LinearPdqIndex, PdqIndex, pdq_codes
 from bastion.signals.pdq import DIHEDRAL_NAMES, MAX_THRESHOLD, PdqHash
+from bastion.signals.vpdq import VpdqHash, parse_vpdq
+from bastion.signals.vpdq_score import score, time_ranges
 from bastion.store.banks import BankStore, value_key
 from bastion.store.db import Store
 from bastion.store.models import BankEntryRow, BankVersionRow
 
 EXACT_TYPES = ("md5", "sha1", "sha256")
+INDEXED_TYPES = ("pdq", "vpdq")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,12 +43,13 @@ class Query:
     exact: Mapping[str, str] = field(default_factory=dict)
     pdq: PdqHash | None = None
     variants: tuple[str, ...] = ("original",)
+    vpdq: VpdqHash | None = None
     label: str = ""
 
     @classmethod
     def of(cls, hashes: MediaHashes, dihedral: bool = True) -> Query:
-        """The query for a hashed file: its digests, and its PDQ with all 8 variants when
-        `dihedral`, else the stored orientation plus the upright one named by EXIF."""
+        """The query for a hashed file: its digests, its vPDQ if it is a video, and its PDQ
+        with all 8 variants when `dihedral`, else the stored and the EXIF-upright ones."""
         exact = {}
         if hashes.digests:
             d = hashes.digests
@@ -45,12 +59,16 @@ class Query:
         else:
             shown = hashes.image.display_variant if hashes.image else "original"
             variants = tuple(dict.fromkeys(("original", shown)))
-        return cls(exact=exact, pdq=hashes.pdq, variants=variants, label=hashes.source)
+        return cls(
+            exact=exact, pdq=hashes.pdq, variants=variants, vpdq=hashes.vpdq, label=hashes.source
+        )
 
     @classmethod
     def of_value(cls, signal_type: str, value: str, label: str = "") -> Query:
         if signal_type == "pdq":
             return cls(pdq=PdqHash.parse(value), label=label)
+        if signal_type == "vpdq":
+            return cls(vpdq=parse_vpdq(value), label=label)
         return cls(exact={signal_type: value}, label=label)
 
 
@@ -68,7 +86,10 @@ class Match:
     category: Category
     source_label: str | None
     source_id: str | None
-    variant: str | None = None  # the PDQ dihedral variant that matched
+    variant: str | None = None  # the PDQ dihedral variant that matched, or "frame" for video
+    query_percent: float | None = None  # vPDQ: share of the query's frames found
+    listed_percent: float | None = None  # vPDQ: share of the listed video's frames found
+    time_ranges: tuple[tuple[float, float], ...] = ()  # where in the query video, in seconds
 
     def sort_key(self) -> tuple:
         return (-self.category.severity, self.distance, self.bank, self.signal_type, self.entry_id)
@@ -95,11 +116,21 @@ class MatchResult:
         return max((m.category for m in self.matches), key=lambda c: c.severity)
 
 
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    entry_id: int
+    distance: int
+    variant: str | None = None
+    query_percent: float | None = None
+    listed_percent: float | None = None
+    time_ranges: tuple[tuple[float, float], ...] = ()
+
+
 class Matcher:
     """Matches queries against the active banks of a store.
 
-    The PDQ index is built once and then kept current with `refresh()`, which applies only the
-    bank changes it has not seen (no full rebuild).
+    The PDQ indexes (still images; frames of listed videos) are built once and then kept
+    current with `refresh()`, which applies only the bank changes it has not seen.
     """
 
     def __init__(
@@ -107,18 +138,28 @@ class Matcher:
         store: Store,
         banks: Sequence[str] | None = None,
         index: PdqIndex | None = None,
+        frame_index: PdqIndex | None = None,
     ) -> None:
         self.store = store
         self._bank_names = tuple(banks) if banks else None
         self._index: PdqIndex = index if index is not None else LinearPdqIndex()
+        self._frames: PdqIndex = frame_index if frame_index is not None else LinearPdqIndex()
         self._banks: dict[int, Bank] = {}
         self._applied: set[int] = set()
         self._pdq_bank: dict[int, int] = {}
+        self._video_bank: dict[int, int] = {}
+        self._frame_entry: dict[int, int] = {}
+        self._entry_frames: dict[int, list[int]] = {}
+        self._next_frame = 1
         self.refresh()
 
     @property
     def pdq_entries(self) -> int:
         return len(self._pdq_bank)
+
+    @property
+    def video_entries(self) -> int:
+        return len(self._video_bank)
 
     @property
     def banks(self) -> list[Bank]:
@@ -141,49 +182,98 @@ class Matcher:
             if not new:
                 return 0
             live = BankEntryRow.removed_change_id.is_(None)
-            pdq = BankEntryRow.signal_type == "pdq"
+            indexed = BankEntryRow.signal_type.in_(INDEXED_TYPES)
+            columns = (
+                BankEntryRow.id,
+                BankEntryRow.bank_id,
+                BankEntryRow.signal_type,
+                BankEntryRow.value,
+            )
             if not self._applied:
-                added = s.execute(
-                    select(BankEntryRow.id, BankEntryRow.bank_id, BankEntryRow.value).where(
-                        pdq, live
-                    )
-                ).all()
+                added = s.execute(select(*columns).where(indexed, live)).all()
                 removed: list[int] = []
             else:
                 added = s.execute(
-                    select(BankEntryRow.id, BankEntryRow.bank_id, BankEntryRow.value).where(
-                        pdq, live, BankEntryRow.added_change_id.in_(new)
-                    )
+                    select(*columns).where(indexed, live, BankEntryRow.added_change_id.in_(new))
                 ).all()
                 removed = list(
                     s.scalars(
-                        select(BankEntryRow.id).where(pdq, BankEntryRow.removed_change_id.in_(new))
+                        select(BankEntryRow.id).where(
+                            indexed, BankEntryRow.removed_change_id.in_(new)
+                        )
                     )
                 )
-        removed = [i for i in removed if i in self._pdq_bank]
-        if removed:
-            self._index.remove(np.asarray(removed, dtype=np.int64))
-            for i in removed:
-                del self._pdq_bank[i]
-        added = [row for row in added if row[0] not in self._pdq_bank]
-        if added:
-            ids = np.fromiter((r[0] for r in added), dtype=np.int64, count=len(added))
-            self._index.add(ids, pdq_codes(r[2] for r in added))
-            self._pdq_bank.update((r[0], r[1]) for r in added)
+        self._remove(removed)
+        self._add_stills([r for r in added if r[2] == "pdq" and r[0] not in self._pdq_bank])
+        self._add_videos([r for r in added if r[2] == "vpdq" and r[0] not in self._video_bank])
         self._applied |= set(new)
         return len(new)
+
+    def _remove(self, ids: Iterable[int]) -> None:
+        stills = [i for i in ids if i in self._pdq_bank]
+        if stills:
+            self._index.remove(np.asarray(stills, dtype=np.int64))
+            for i in stills:
+                del self._pdq_bank[i]
+        frames = []
+        for i in ids:
+            if i in self._video_bank:
+                del self._video_bank[i]
+                for frame in self._entry_frames.pop(i, []):
+                    frames.append(frame)
+                    del self._frame_entry[frame]
+        if frames:
+            self._frames.remove(np.asarray(frames, dtype=np.int64))
+
+    def _add_stills(self, rows: list) -> None:
+        if rows:
+            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            self._index.add(ids, pdq_codes(r[3] for r in rows))
+            self._pdq_bank.update((r[0], r[1]) for r in rows)
+
+    def _add_videos(self, rows: list) -> None:
+        ids: list[int] = []
+        hexes: list[str] = []
+        for entry_id, bank_id, _, value in rows:
+            unique = sorted(parse_vpdq(value).usable_hashes)
+            frame_ids = list(range(self._next_frame, self._next_frame + len(unique)))
+            self._next_frame += len(unique)
+            self._video_bank[entry_id] = bank_id
+            self._entry_frames[entry_id] = frame_ids
+            self._frame_entry.update(dict.fromkeys(frame_ids, entry_id))
+            ids += frame_ids
+            hexes += unique
+        if ids:
+            self._frames.add(np.asarray(ids, dtype=np.int64), pdq_codes(hexes))
 
     def match(self, query: Query) -> MatchResult:
         return self.match_many([query])[0]
 
     def match_many(self, queries: Sequence[Query]) -> list[MatchResult]:
-        found: list[list[Match]] = [[] for _ in queries]
+        hits: list[list[_Hit]] = [[] for _ in queries]
+        exact: list[list[int]] = [[] for _ in queries]
         notes: list[list[str]] = [[] for _ in queries]
-        self._match_exact(queries, found)
-        self._match_pdq(queries, found, notes)
-        return [self._resolve(m, n) for m, n in zip(found, notes, strict=True)]
+        self._match_exact(queries, exact)
+        self._match_pdq(queries, hits, notes)
+        self._match_video(queries, hits)
+        entry_ids = {h.entry_id for per in hits for h in per} | {e for per in exact for e in per}
+        rows = self._entries(entry_ids)
+        results = []
+        for qi in range(len(queries)):
+            found = [self._match_of(rows[e], _Hit(e, 0)) for e in exact[qi]]
+            found += [self._match_of(rows[h.entry_id], h) for h in hits[qi]]
+            results.append(self._resolve(found, notes[qi]))
+        return results
 
-    def _match_exact(self, queries: Sequence[Query], found: list[list[Match]]) -> None:
+    def _entries(self, ids: set[int]) -> dict[int, BankEntryRow]:
+        if not ids:
+            return {}
+        with self.store.session() as s:
+            return {
+                r.id: r for r in s.scalars(select(BankEntryRow).where(BankEntryRow.id.in_(ids)))
+            }
+
+    def _match_exact(self, queries: Sequence[Query], found: list[list[int]]) -> None:
         wanted: dict[tuple[str, str], list[int]] = {}
         for qi, q in enumerate(queries):
             for signal_type, value in q.exact.items():
@@ -197,20 +287,23 @@ class Matcher:
         with self.store.session() as s:
             for signal_type, keys in by_type.items():
                 for start in range(0, len(keys), 500):
-                    rows = s.scalars(
-                        select(BankEntryRow).where(
+                    rows = s.execute(
+                        select(BankEntryRow.id, BankEntryRow.value_key).where(
                             BankEntryRow.signal_type == signal_type,
                             BankEntryRow.value_key.in_(keys[start : start + 500]),
                             BankEntryRow.removed_change_id.is_(None),
                             BankEntryRow.bank_id.in_(list(self._banks)),
                         )
                     )
-                    for row in rows:
-                        for qi in wanted[(signal_type, row.value_key)]:
-                            found[qi].append(self._match_of(row, 0, None))
+                    for entry_id, key in rows:
+                        for qi in wanted[(signal_type, key)]:
+                            found[qi].append(entry_id)
+
+    def _radius(self) -> int:
+        return min(max((b.pdq_threshold for b in self._banks.values()), default=0), MAX_THRESHOLD)
 
     def _match_pdq(
-        self, queries: Sequence[Query], found: list[list[Match]], notes: list[list[str]]
+        self, queries: Sequence[Query], found: list[list[_Hit]], notes: list[list[str]]
     ) -> None:
         codes: list[str] = []
         owner: list[tuple[int, str]] = []
@@ -227,10 +320,10 @@ class Matcher:
                     owner.append((qi, variant))
         if not codes or not self._pdq_bank:
             return
-        radius = max((b.pdq_threshold for b in self._banks.values()), default=0)
-        hits = self._index.search(pdq_codes(codes), min(radius, MAX_THRESHOLD))
         best: dict[tuple[int, int], tuple[int, str]] = {}
-        for code_index, entry_id, distance in hits.as_tuples():
+        for code_index, entry_id, distance in self._index.search(
+            pdq_codes(codes), self._radius()
+        ).as_tuples():
             bank = self._banks.get(self._pdq_bank.get(entry_id, -1))
             if bank is None or distance > bank.pdq_threshold:
                 continue
@@ -238,20 +331,77 @@ class Matcher:
             current = best.get((qi, entry_id))
             if current is None or distance < current[0]:
                 best[(qi, entry_id)] = (distance, variant)
-        if not best:
-            return
-        with self.store.session() as s:
-            rows = {
-                r.id: r
-                for r in s.scalars(
-                    select(BankEntryRow).where(BankEntryRow.id.in_({e for _, e in best}))
-                )
-            }
         for (qi, entry_id), (distance, variant) in best.items():
-            found[qi].append(self._match_of(rows[entry_id], distance, variant))
+            found[qi].append(_Hit(entry_id, distance, variant))
 
-    def _match_of(self, row: BankEntryRow, distance: int, variant: str | None) -> Match:
+    def _match_video(self, queries: Sequence[Query], found: list[list[_Hit]]) -> None:
+        for qi, q in enumerate(queries):
+            if q.vpdq is None:
+                continue
+            frames = [f for f in q.vpdq.frames if f.usable]
+            unique = list(dict.fromkeys(f.pdq for f in frames))
+            if not unique:
+                continue
+            codes = pdq_codes(unique)
+            radius = self._radius()
+            if self._pdq_bank:
+                found[qi] += self._stills_in_video(frames, unique, codes, radius)
+            if self._video_bank:
+                found[qi] += self._listed_videos(q.vpdq, codes, radius)
+
+    def _stills_in_video(
+        self, frames, unique: list[str], codes: np.ndarray, radius: int
+    ) -> list[_Hit]:
+        per_entry: dict[int, tuple[int, set[str]]] = {}
+        for code_index, entry_id, distance in self._index.search(codes, radius).as_tuples():
+            bank = self._banks.get(self._pdq_bank.get(entry_id, -1))
+            if bank is None or distance > bank.pdq_threshold:
+                continue
+            best, hashes = per_entry.get(entry_id, (distance, set()))
+            hashes.add(unique[code_index])
+            per_entry[entry_id] = (min(best, distance), hashes)
+        return [
+            _Hit(
+                entry_id,
+                distance,
+                "frame",
+                time_ranges=tuple((r.start, r.end) for r in time_ranges(frames, hashes)),
+            )
+            for entry_id, (distance, hashes) in per_entry.items()
+        ]
+
+    def _listed_videos(self, query: VpdqHash, codes: np.ndarray, radius: int) -> list[_Hit]:
+        candidates: set[int] = set()
+        for _, frame_id, _ in self._frames.search(codes, radius).as_tuples():
+            entry_id = self._frame_entry.get(frame_id)
+            if entry_id is not None:
+                candidates.add(entry_id)
+        if not candidates:
+            return []
+        hits = []
+        for entry_id, row in self._entries(candidates).items():
+            bank = self._banks.get(self._video_bank.get(entry_id, -1))
+            if bank is None:
+                continue
+            result = score(query, parse_vpdq(row.value), max_frame_distance=bank.pdq_threshold)
+            if result.matches(bank.vpdq_query_percent, bank.vpdq_listed_percent):
+                hits.append(
+                    _Hit(
+                        entry_id,
+                        100 - math.floor(max(result.query_percent, result.listed_percent)),
+                        query_percent=round(result.query_percent, 1),
+                        listed_percent=round(result.listed_percent, 1),
+                        time_ranges=tuple((r.start, r.end) for r in result.query_ranges),
+                    )
+                )
+        return hits
+
+    def _match_of(self, row: BankEntryRow, hit: _Hit) -> Match:
         bank = self._banks[row.bank_id]
+        threshold = {
+            "pdq": bank.pdq_threshold,
+            "vpdq": 100 - math.floor(bank.vpdq_query_percent),
+        }.get(row.signal_type, 0)
         return Match(
             bank=bank.name,
             bank_id=bank.id,
@@ -260,12 +410,15 @@ class Matcher:
             entry_id=row.id,
             signal_type=row.signal_type,
             value=row.value,
-            distance=distance,
-            threshold=bank.pdq_threshold if row.signal_type == "pdq" else 0,
+            distance=hit.distance,
+            threshold=threshold,
             category=Category(row.category),
             source_label=row.source_label,
             source_id=row.source_id,
-            variant=variant,
+            variant=hit.variant,
+            query_percent=hit.query_percent,
+            listed_percent=hit.listed_percent,
+            time_ranges=hit.time_ranges,
         )
 
     @staticmethod

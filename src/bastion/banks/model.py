@@ -106,6 +106,12 @@ def check_threshold(pdq_threshold: int) -> int:
     return pdq_threshold
 
 
+def check_percent(name: str, value: float) -> float:
+    if not 0.0 <= value <= 100.0:
+        raise BankSettingsError(f"{name} {value} is outside 0..100")
+    return value
+
+
 _BANK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -131,6 +137,8 @@ class Bank:
     updated_at: datetime
     retired_at: datetime | None = None
     live_entries: int = 0
+    vpdq_query_percent: float = 80.0
+    vpdq_listed_percent: float = 0.0
 
     @property
     def active(self) -> bool:

@@ -1,6 +1,15 @@
 """The `bastion` command line."""
 
-from bastion.cli import banks, demo, hash, match, serve, sources, worker  # noqa: F401  (modules register their commands)
+from bastion.cli import (  # noqa: F401  (modules register their commands)
+    banks,
+    demo,
+    hash,
+    match,
+    scan,
+    serve,
+    sources,
+    worker,
+)
 from bastion.cli.app import app
 
 

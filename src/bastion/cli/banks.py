@@ -45,6 +45,15 @@ def _bank_store() -> BankStore:
 
 
 def _sha256_of(path: Path) -> str:
+    """The file's SHA-256; for a folder, the SHA-256 of its manifest (each file's relative
+    name and SHA-256, sorted)."""
+    if path.is_dir():
+        manifest = "".join(
+            f"{p.relative_to(path).as_posix()}\t{_sha256_of(p)}\n"
+            for p in sorted(path.rglob("*"))
+            if p.is_file()
+        )
+        return hashlib.sha256(manifest.encode()).hexdigest()
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):
@@ -65,11 +74,29 @@ def create(
         MATCH_THRESHOLD, "--threshold", help="PDQ distance threshold (0-63)."
     ),
     description: str = typer.Option("", "--description"),
+    vpdq_query_percent: float = typer.Option(
+        80.0,
+        "--vpdq-query-percent",
+        help="vPDQ: share of the query video's frames that must be found (python-threatexchange: 80).",
+    ),
+    vpdq_listed_percent: float = typer.Option(
+        0.0,
+        "--vpdq-listed-percent",
+        help="vPDQ: share of the listed video's frames that must be found (Meta's README example: 80).",
+    ),
 ) -> None:
     """Create an empty bank."""
     store = _bank_store()
     try:
-        bank = store.create(name, _source(source), _kind(kind), threshold, description)
+        bank = store.create(
+            name,
+            _source(source),
+            _kind(kind),
+            threshold,
+            description,
+            vpdq_query_percent,
+            vpdq_listed_percent,
+        )
     except (BankExists, BankSettingsError) as exc:
         raise fail(str(exc)) from None
     console.print(
@@ -114,6 +141,11 @@ def import_(
     signal_type: str = typer.Option(
         None, "--type", help="Signal type of every line of a plain-text list."
     ),
+    category: str = typer.Option(
+        None,
+        "--category",
+        help="Category label for rows that carry none (e.g. a folder of vPDQ files).",
+    ),
     skip_invalid: bool = typer.Option(
         False, "--skip-invalid", help="Import the good rows and list the bad ones."
     ),
@@ -138,8 +170,8 @@ def import_(
     ),
 ) -> None:
     """Import a hash list: all or nothing unless --skip-invalid."""
-    if not file.is_file():
-        raise fail(f"{file}: no such file")
+    if not file.exists():
+        raise fail(f"{file}: no such file or folder")
     fmt = (fmt or formats.guess_format(file)).lower()
     if fmt not in formats.FORMATS:
         raise fail(f"--format {fmt!r} is not one of {', '.join(formats.FORMATS)}")
@@ -165,7 +197,7 @@ def import_(
             raise fail(str(exc)) from None
         err_console.print(f"Created bank [bold]{bank}[/].")
     try:
-        items = formats.read(file, fmt, mapping=col_map, signal_type=signal_type)
+        items = formats.read(file, fmt, mapping=col_map, signal_type=signal_type, label=category)
         with err_console.status(f"importing {file.name} ..."):
             report = store.import_items(
                 bank,
@@ -241,6 +273,31 @@ def _print_report(report: ImportReport, file: Path) -> None:
     if report.skipped:
         err_console.print(f"[yellow]{len(report.skipped)} bad rows skipped[/] (--skip-invalid):")
         _print_row_errors(report.skipped, file, "skipped rows")
+
+
+@banks_app.command("set")
+def set_(
+    name: str = typer.Argument(...),
+    threshold: int = typer.Option(None, "--threshold", help="PDQ distance threshold (0-63)."),
+    vpdq_query_percent: float = typer.Option(None, "--vpdq-query-percent"),
+    vpdq_listed_percent: float = typer.Option(None, "--vpdq-listed-percent"),
+    description: str = typer.Option(None, "--description"),
+) -> None:
+    """Change a bank's settings (a new version, audited)."""
+    store = _bank_store()
+    try:
+        bank = store.update_settings(
+            name,
+            pdq_threshold=threshold,
+            description=description,
+            vpdq_query_percent=vpdq_query_percent,
+            vpdq_listed_percent=vpdq_listed_percent,
+        )
+    except (BankNotFound, BankSettingsError) as exc:
+        raise fail(str(exc)) from None
+    console.print(
+        f"[bold]{bank.name}[/]: PDQ threshold {bank.pdq_threshold}; vPDQ query >= {bank.vpdq_query_percent}%, listed >= {bank.vpdq_listed_percent}%; version {bank.version}"
+    )
 
 
 @banks_app.command("list")
@@ -350,14 +407,22 @@ def export(
     """Write a bank's live entries as CSV or plain text."""
     from bastion.banks.formats.export import write_csv, write_text
 
-    if fmt not in ("csv", "text"):
-        raise fail("--format must be csv or text")
+    if fmt not in ("csv", "text", "vpdq"):
+        raise fail("--format must be csv, text or vpdq")
+    if fmt == "vpdq" and not output:
+        raise fail("--format vpdq writes a folder: give it with --output")
     store = _bank_store()
     try:
         store.get(name)
     except BankNotFound as exc:
         raise fail(str(exc)) from None
     entries = store.entries(name, signal_type=signal_type, at_version=version)
+    if fmt == "vpdq":
+        from bastion.banks.formats.video import write_vpdq
+
+        n = write_vpdq(entries, output)
+        err_console.print(f"Wrote {n:,} vPDQ files of {name} to {output}.")
+        return
     writer = write_csv if fmt == "csv" else write_text
     if output:
         tmp = output.with_name(output.name + ".partial")

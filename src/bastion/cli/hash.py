@@ -40,6 +40,18 @@ def hashes_as_dict(item: MediaHashes, dihedral: bool = False) -> dict[str, objec
             height=item.image.height,
             orientation=item.image.orientation,
         )
+    if item.video:
+        record["video"] = {
+            "container": item.video.container,
+            "codec": item.video.codec,
+            "width": item.video.width,
+            "height": item.video.height,
+            "fps": item.video.fps,
+            "duration_s": item.video.duration_s,
+        }
+    if item.vpdq is not None:
+        record["vpdq"] = item.vpdq.to_text()
+        record["vpdq_frames"] = len(item.vpdq)
     if dihedral and item.pdq:
         record["pdq_dihedral"] = list(item.pdq.dihedral)
     if item.failure:
@@ -134,6 +146,9 @@ def _print_table(results: list[MediaHashes]) -> None:
             ]
         if item.pdq:
             lines.append(f"[dim]pdq[/]    {item.pdq.hex}")
+        if item.vpdq is not None:
+            usable = sum(1 for f in item.vpdq.frames if f.usable)
+            lines.append(f"[dim]vpdq[/]   {len(item.vpdq)} frames ({usable} usable)")
         if item.failure:
             lines.append(f"[red]{item.failure.reason}[/]")
         table.add_row(name, "\n".join(lines), _quality_cell(item))

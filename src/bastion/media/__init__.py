@@ -1,8 +1,12 @@
-"""Safe decoding of media: sniffing, limits, colour and orientation rules, typed failures."""
+"""Safe decoding of media: sniffing, limits, colour and orientation rules, typed failures.
+
+Video decoding (`bastion.media.video`, FFmpeg through PyAV) is imported on first use.
+"""
 
 from bastion.media.errors import (
     REASONS,
     CorruptMedia,
+    DecodeTimeout,
     DecompressionBomb,
     EmptyMedia,
     MediaError,
@@ -28,6 +32,7 @@ __all__ = [
     "ORIENTATION_TO_VARIANT",
     "REASONS",
     "CorruptMedia",
+    "DecodeTimeout",
     "DecompressionBomb",
     "EmptyMedia",
     "ImageInfo",

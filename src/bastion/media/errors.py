@@ -27,6 +27,8 @@ class EmptyMedia(MediaError):
 
 class TruncatedMedia(MediaError):
     reason = "truncated"
+    # A cut video still yields the hashes of the frames before the cut (set by the hasher).
+    partial: object | None = None
     advice = "the file ends early; re-acquire it if possible (exact digests were still computed)"
 
 
@@ -37,7 +39,10 @@ class CorruptMedia(MediaError):
 
 class UnsupportedMedia(MediaError):
     reason = "unsupported"
-    advice = "exact digests were still computed; perceptual hashing needs a supported image format"
+    advice = (
+        "exact digests were still computed; perceptual hashing needs a supported image or "
+        "video format"
+    )
 
 
 class MediaTooLarge(MediaError):
@@ -57,6 +62,14 @@ class UnreadableMedia(MediaError):
     advice = "check the path and its permissions"
 
 
+class DecodeTimeout(MediaError):
+    reason = "timeout"
+    advice = (
+        "decoding took longer than the per-file time limit; raise it for long videos "
+        "(exact digests were still computed)"
+    )
+
+
 REASONS: tuple[str, ...] = tuple(
     cls.reason
     for cls in (
@@ -67,5 +80,6 @@ REASONS: tuple[str, ...] = tuple(
         MediaTooLarge,
         DecompressionBomb,
         UnreadableMedia,
+        DecodeTimeout,
     )
 )

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageFile
 
 from bastion.media.errors import (
     CorruptMedia,
@@ -207,6 +207,9 @@ def to_rgb(im: Image.Image) -> Image.Image:
 
 
 def _load(im: Image.Image, source: str) -> None:
+    # Some libraries (WeasyPrint among them) switch on Pillow's process-wide permission to
+    # decode truncated files; Bastion must report truncation, so it switches it back off.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         im.load()
     except MediaError:

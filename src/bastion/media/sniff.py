@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SNIFF_BYTES = 32
+SNIFF_BYTES = 64
 
 # ISO base media brands (ftyp box): HEIF still images vs AVIF vs video containers.
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
 _AVIF_BRANDS = {b"avif", b"avis"}
+# QuickTime files from old cameras start straight with one of these atoms, without ftyp.
+_QUICKTIME_ATOMS = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +52,14 @@ def sniff(head: bytes) -> Sniffed:
             return Sniffed("image", "AVIF")
         if brand in _HEIF_BRANDS:
             return Sniffed("image", "HEIF")
-        return Sniffed("video", "mp4")
+        return Sniffed("video", "mov" if brand == b"qt  " else "mp4")
+    if head[4:8] in _QUICKTIME_ATOMS:
+        return Sniffed("video", "mov")
     if head.startswith(b"\x1a\x45\xdf\xa3"):
-        return Sniffed("video", "matroska")
+        # The EBML header names its DocType ("webm" or "matroska") within the first bytes.
+        return Sniffed("video", "webm" if b"webm" in head else "matroska")
+    if head.startswith(b"FLV\x01"):
+        return Sniffed("video", "flv")
+    if head.startswith(b"\x00\x00\x01\xba"):
+        return Sniffed("video", "mpeg")
     return UNKNOWN

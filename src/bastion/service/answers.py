@@ -26,6 +26,9 @@ def match_out(m: Match, match_id: int | None = None) -> MatchOut:
         category=m.category.value,
         source_label=m.source_label,
         variant=m.variant,
+        query_percent=m.query_percent,
+        listed_percent=m.listed_percent,
+        time_ranges=list(m.time_ranges),
     )
 
 

@@ -61,6 +61,15 @@ class Hashes(BaseModel):
 
 class MatchOut(BaseModel):
     id: int | None = Field(None, description="Recorded match id (when the decision was recorded)")
+    query_percent: float | None = Field(
+        None, description="vPDQ: share of the upload's frames found"
+    )
+    listed_percent: float | None = Field(
+        None, description="vPDQ: share of the listed video's frames found"
+    )
+    time_ranges: list[tuple[float, float]] = Field(
+        [], description="Video: where the match is, in seconds"
+    )
     bank: str
     bank_source: str
     bank_kind: str
@@ -165,6 +174,12 @@ class BankIn(BaseModel):
     source: str
     kind: Literal["block", "allow"] = "block"
     pdq_threshold: int = Field(31, ge=0, le=63)
+    vpdq_query_percent: float = Field(
+        80.0, ge=0, le=100, description="vPDQ: share of the query's frames found"
+    )
+    vpdq_listed_percent: float = Field(
+        0.0, ge=0, le=100, description="vPDQ: share of the listed video's frames found"
+    )
     description: str = ""
 
 

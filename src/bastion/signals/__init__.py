@@ -6,7 +6,7 @@ The registry maps a stable name (as stored in banks and shown in APIs) to its ty
 >>> signals.get("md5").parse(" D41D8CD98F00B204E9800998ECF8427E ")
 'd41d8cd98f00b204e9800998ecf8427e'
 >>> sorted(signals.names())
-['md5', 'pdq', 'sha1', 'sha256']
+['md5', 'pdq', 'sha1', 'sha256', 'vpdq']
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from bastion.signals.base import SignalParseError, SignalType
 from bastion.signals.exact import MD5, SHA1, SHA256
 from bastion.signals.pdq import PDQ, PdqHash
+from bastion.signals.vpdq import VPDQ, VpdqFrame, VpdqHash, VpdqParseError
 
 _REGISTRY: dict[str, SignalType] = {}
 
@@ -26,7 +27,7 @@ def register(signal_type: SignalType) -> SignalType:
     return signal_type
 
 
-for _type in (MD5(), SHA1(), SHA256(), PDQ()):
+for _type in (MD5(), SHA1(), SHA256(), PDQ(), VPDQ()):
     register(_type)
 
 
@@ -70,6 +71,9 @@ __all__ = [
     "SignalParseError",
     "SignalType",
     "UnknownSignalType",
+    "VpdqFrame",
+    "VpdqHash",
+    "VpdqParseError",
     "all_types",
     "distance",
     "get",

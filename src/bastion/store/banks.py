@@ -23,6 +23,7 @@ from bastion.banks.model import (
     Kind,
     Source,
     check_bank_name,
+    check_percent,
     check_threshold,
     normalise_category,
 )
@@ -107,6 +108,8 @@ def _bank(row: BankRow, live: int = 0) -> Bank:
         updated_at=row.updated_at,
         retired_at=row.retired_at,
         live_entries=live,
+        vpdq_query_percent=row.vpdq_query_percent,
+        vpdq_listed_percent=row.vpdq_listed_percent,
     )
 
 
@@ -143,9 +146,13 @@ class BankStore:
         kind: str = "block",
         pdq_threshold: int = MATCH_THRESHOLD,
         description: str = "",
+        vpdq_query_percent: float = 80.0,
+        vpdq_listed_percent: float = 0.0,
     ) -> Bank:
         check_bank_name(name)
         check_threshold(pdq_threshold)
+        check_percent("vPDQ query share", vpdq_query_percent)
+        check_percent("vPDQ listed share", vpdq_listed_percent)
         src, knd = Source(source), Kind(kind)
         with self.store.session() as s:
             if s.scalar(select(BankRow.id).where(BankRow.name == name)) is not None:
@@ -156,6 +163,8 @@ class BankStore:
                 source=src.value,
                 kind=knd.value,
                 pdq_threshold=pdq_threshold,
+                vpdq_query_percent=vpdq_query_percent,
+                vpdq_listed_percent=vpdq_listed_percent,
                 version=1,
                 description=description,
                 created_at=now,
@@ -254,7 +263,13 @@ class BankStore:
         return version
 
     def update_settings(
-        self, name: str, *, pdq_threshold: int | None = None, description: str | None = None
+        self,
+        name: str,
+        *,
+        pdq_threshold: int | None = None,
+        description: str | None = None,
+        vpdq_query_percent: float | None = None,
+        vpdq_listed_percent: float | None = None,
     ) -> Bank:
         with self.store.session() as s:
             row = self._row(s, name, lock=True)
@@ -263,6 +278,14 @@ class BankStore:
                 check_threshold(pdq_threshold)
                 notes.append(f"pdq_threshold {row.pdq_threshold} -> {pdq_threshold}")
                 row.pdq_threshold = pdq_threshold
+            for field_name, value in (
+                ("vpdq_query_percent", vpdq_query_percent),
+                ("vpdq_listed_percent", vpdq_listed_percent),
+            ):
+                if value is not None and value != getattr(row, field_name):
+                    check_percent(field_name, value)
+                    notes.append(f"{field_name} {getattr(row, field_name)} -> {value}")
+                    setattr(row, field_name, value)
             if description is not None and description != row.description:
                 notes.append("description changed")
                 row.description = description

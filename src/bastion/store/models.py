@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bastion.store.types import BigId, UTCDateTime
@@ -23,6 +23,9 @@ class BankRow(Base):
     source: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(8))
     pdq_threshold: Mapped[int] = mapped_column(Integer)
+    # vPDQ match rule: query % >= vpdq_query_percent and listed % >= vpdq_listed_percent.
+    vpdq_query_percent: Mapped[float] = mapped_column(Float, default=80.0)
+    vpdq_listed_percent: Mapped[float] = mapped_column(Float, default=0.0)
     version: Mapped[int] = mapped_column(Integer, default=0)
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -173,6 +176,8 @@ class ContentRow(Base):
     # as the first time without decoding them again.
     pdq_dihedral: Mapped[str | None] = mapped_column(Text, nullable=True)
     orientation: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # A video's vPDQ (ThreatExchange text), for repeats and retroactive matching.
+    vpdq: Mapped[str | None] = mapped_column(Text, nullable=True)
     media_kind: Mapped[str] = mapped_column(String(16))
     format: Mapped[str | None] = mapped_column(String(16), nullable=True)
     width: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -289,7 +294,7 @@ class WebSessionRow(Base):
 class RevealRow(Base):
     """A reviewer chose to see an item unblurred: counted per reviewer per day (wellness).
 
-    The reveal is also the ticket for the unblurred rendering (0004): only a hash of the ticket
+    The reveal is also the ticket for the unblurred rendering (0006): only a hash of the ticket
     is kept, it expires within seconds and is served at most once (`served_at`)."""
 
     __tablename__ = "reveals"
@@ -397,3 +402,118 @@ class HotlineReportRow(Base):
     state: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_by: Mapped[str] = mapped_column(Text)
+
+
+# -- cases: scans of exports and folders (0004) ------------------------------------------------
+
+
+class CaseRow(Base):
+    """One investigation: a source scanned against named banks, with its chain of custody."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    status: Mapped[str] = mapped_column(String(16))  # running, interrupted, complete
+    source_path: Mapped[str] = mapped_column(Text)
+    source_kind: Mapped[str] = mapped_column(String(32))
+    source_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    owner_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    banks: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    tool_version: Mapped[str] = mapped_column(String(32))
+    operator: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    runs: Mapped[int] = mapped_column(Integer, default=1)
+    problems: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+
+
+class CaseFileRow(Base):
+    """A distinct file of a case's source (by the source's key), hashed once."""
+
+    __tablename__ = "case_files"
+    __table_args__ = (
+        UniqueConstraint("case_id", "key"),
+        Index("ix_case_files_sha256", "case_id", "sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    key: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(
+        String(16)
+    )  # hashed, matched, undecodable, too_large, unreadable
+    reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    size: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    md5: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    sha1: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    pdq: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    pdq_quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    media_format: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    width: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    moving: Mapped[bool] = mapped_column(default=False)
+    category: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    hashed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CaseItemRow(Base):
+    """One reference to media (a message's photo, a file in a folder) with its context."""
+
+    __tablename__ = "case_items"
+    __table_args__ = (
+        UniqueConstraint("case_id", "ref"),
+        Index("ix_case_items_key", "case_id", "key"),
+        Index("ix_case_items_chat", "case_id", "chat_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    seq: Mapped[int] = mapped_column(BigId)
+    ref: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(Text)
+    path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    source_status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    media_kind: Mapped[str] = mapped_column(String(16))
+    mime_type: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    chat_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    chat_name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    chat_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    message_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    date: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    date_source: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    sender_name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sender_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    sender_is_owner: Mapped[bool | None] = mapped_column(nullable=True)
+    forwarded_from: Mapped[str | None] = mapped_column(Text, nullable=True)
+    edited: Mapped[bool] = mapped_column(default=False)
+    is_thumbnail: Mapped[bool] = mapped_column(default=False)
+    is_derived: Mapped[bool] = mapped_column(default=False)
+    section: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class CaseMatchRow(Base):
+    __tablename__ = "case_matches"
+    __table_args__ = (
+        UniqueConstraint("file_id", "entry_id"),
+        Index("ix_case_matches_case", "case_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    file_id: Mapped[int] = mapped_column(ForeignKey("case_files.id"))
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("bank_entries.id"))
+    bank: Mapped[str] = mapped_column(String(64))
+    signal_type: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(Text)
+    distance: Mapped[int] = mapped_column(Integer)
+    variant: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    category: Mapped[str] = mapped_column(String(8))
+    source_label: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -26,7 +26,7 @@ from bastion.banks.formats.base import (
     value_row,
 )
 
-SIGNAL_FIELDS = ("md5", "sha1", "sha256", "pdq")
+SIGNAL_FIELDS = ("md5", "sha1", "sha256", "pdq", "vpdq")
 OTHER_FIELDS = ("category", "label", "id", "action", "tags", "photodna")
 FIELDS = SIGNAL_FIELDS + OTHER_FIELDS
 

@@ -8,7 +8,7 @@ from typing import TextIO
 
 from bastion.banks.model import BankEntry
 
-CSV_COLUMNS = ("md5", "sha1", "sha256", "pdq", "category", "label", "id", "added_at")
+CSV_COLUMNS = ("md5", "sha1", "sha256", "pdq", "vpdq", "category", "label", "id", "added_at")
 
 
 def write_csv(entries: Iterable[BankEntry], out: TextIO) -> int:

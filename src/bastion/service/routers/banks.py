@@ -84,7 +84,15 @@ def create_bank(
 ) -> BankOut:
     store = BankStore(request.app.state.runtime.store, _actor(principal))
     try:
-        bank = store.create(body.name, body.source, body.kind, body.pdq_threshold, body.description)
+        bank = store.create(
+            body.name,
+            body.source,
+            body.kind,
+            body.pdq_threshold,
+            body.description,
+            body.vpdq_query_percent,
+            body.vpdq_listed_percent,
+        )
     except BankExists as exc:
         raise ApiError(409, "bank_exists", str(exc), "name") from None
     except BankSettingsError as exc:

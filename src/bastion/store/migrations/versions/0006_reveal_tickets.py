@@ -1,7 +1,7 @@
 """Reveal tickets: a reveal is also a single-use, short-lived ticket for the unblurred rendering.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-29 18:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import bastion.store.types
 
-revision = "0004"
-down_revision = "0003"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Reports Bastion produces: hotline reports (NCMEC CyberTipline, UK NCA and IWF referrals)."""

@@ -22,14 +22,18 @@ def banks(store) -> BankStore:
     return BankStore(store)
 
 
-def import_vpdq(banks: BankStore, bank: str, paths: list[Path], category: str = "A", **settings) -> None:
+def import_vpdq(
+    banks: BankStore, bank: str, paths: list[Path], category: str = "A", **settings
+) -> None:
     if not banks.exists(bank):
         banks.create(bank, "local", **settings)
     for path in paths:
         banks.import_items(bank, formats.read(path, "vpdq", label=category))
 
 
-def test_chair_variants_match_the_listed_chair_and_unrelated_videos_do_not(banks, reference: Path) -> None:
+def test_chair_variants_match_the_listed_chair_and_unrelated_videos_do_not(
+    banks, reference: Path
+) -> None:
     expected = reference / "vpdq" / "expected"
     import_vpdq(banks, "videos", [expected / "chair-orig-22-sd-bar.txt"])
     matcher = Matcher(banks.store)
@@ -40,14 +44,24 @@ def test_chair_variants_match_the_listed_chair_and_unrelated_videos_do_not(banks
         assert m.signal_type == "vpdq" and m.query_percent >= 80, (variant, m)
         assert m.time_ranges and m.time_ranges[0][0] == 0.0
     for unrelated in ("pattern-sd-grey-bar", "doorknob-hd-no-bar"):
-        assert not matcher.match(Query.of(hash_file(videos / f"{unrelated}.mp4"))).matched, unrelated
+        assert not matcher.match(Query.of(hash_file(videos / f"{unrelated}.mp4"))).matched, (
+            unrelated
+        )
 
 
 def test_a_bank_can_require_most_of_the_listed_video(banks, reference: Path) -> None:
     expected = reference / "vpdq" / "expected"
     # A compilation rule: most of the listed video must be found in the query.
-    import_vpdq(banks, "strict", [expected / "chair-orig-22-sd-bar.txt"], vpdq_query_percent=0, vpdq_listed_percent=95)
-    result = Matcher(banks.store).match(Query.of(hash_file(reference / "vpdq" / "videos" / "chair-22-sd-grey-bar.mp4")))
+    import_vpdq(
+        banks,
+        "strict",
+        [expected / "chair-orig-22-sd-bar.txt"],
+        vpdq_query_percent=0,
+        vpdq_listed_percent=95,
+    )
+    result = Matcher(banks.store).match(
+        Query.of(hash_file(reference / "vpdq" / "videos" / "chair-22-sd-grey-bar.mp4"))
+    )
     assert not result.matched  # 1 frame per second covers far less than 95% of a 673-frame listing
 
 
@@ -75,10 +89,14 @@ def test_removing_a_listed_video_takes_effect_on_refresh(banks, reference: Path)
     assert not matcher.match(query).matched and matcher.video_entries == 0
 
 
-def test_vpdq_folder_import_reports_a_bad_file_by_name(banks, tmp_path: Path, reference: Path) -> None:
+def test_vpdq_folder_import_reports_a_bad_file_by_name(
+    banks, tmp_path: Path, reference: Path
+) -> None:
     folder = tmp_path / "lists"
     folder.mkdir()
-    (folder / "good.txt").write_text((reference / "vpdq" / "expected" / "pattern-sd-grey-bar.txt").read_text())
+    (folder / "good.txt").write_text(
+        (reference / "vpdq" / "expected" / "pattern-sd-grey-bar.txt").read_text()
+    )
     (folder / "bad.txt").write_text("0,100,nothex,0.000\n")
     items = list(formats.read(folder, "vpdq", label="C"))
     errors = [i for i in items if isinstance(i, formats.RowError)]

@@ -225,10 +225,25 @@ def test_a_listed_video_in_an_export_is_matched_and_counted_as_moving(store, tmp
     from tests.scan_fixtures import ALICE, OWNER, START
 
     folder = tmp_path / "video-export"
-    chat = Chat(id=4400000009, type="private_group", name="Clips", messages=[
-        Message(id=1, date=START, sender=ALICE, media=Media("video", seed=31, pixels=(160, 120), duration=4)),
-        Message(id=2, date=START + timedelta(minutes=1), sender=OWNER, media=Media("photo", seed=32, pixels=(160, 120))),
-    ])
+    chat = Chat(
+        id=4400000009,
+        type="private_group",
+        name="Clips",
+        messages=[
+            Message(
+                id=1,
+                date=START,
+                sender=ALICE,
+                media=Media("video", seed=31, pixels=(160, 120), duration=4),
+            ),
+            Message(
+                id=2,
+                date=START + timedelta(minutes=1),
+                sender=OWNER,
+                media=Media("photo", seed=32, pixels=(160, 120)),
+            ),
+        ],
+    )
     write_export(Export(owner=OWNER, chats=(chat,)), folder)
     clip = next(folder.rglob("*.avi"))
     listed = hash_file(clip).vpdq
@@ -238,4 +253,6 @@ def test_a_listed_video_in_an_export_is_matched_and_counted_as_moving(store, tmp
     banks.import_items("videos", [formats.Row(1, "vpdq", listed.to_text(), "A")])
     cid = scan(store, folder, "v", ScanOptions(workers=1), "t")
     matched = [r for r in references(store, cid) if r.state.value == "matched"]
-    assert len(matched) == 1 and matched[0].moving and matched[0].matches[0]["signal_type"] == "vpdq"
+    assert (
+        len(matched) == 1 and matched[0].moving and matched[0].matches[0]["signal_type"] == "vpdq"
+    )

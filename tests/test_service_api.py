@@ -13,12 +13,13 @@ from bastion.synthetic import encode, photo_like
 from tests.service_support import Service, start_service
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def service(request, tmp_path) -> Service:
-    home = tmp_path / "home"
-    home.mkdir()
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def service(request, tmp_path_factory) -> Service:
+    """One live service per database for the whole module: tests keep apart by naming their
+    own banks and message ids (see `unique`)."""
+    home = tmp_path_factory.mktemp("service-home")
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'svc.db'}"
+        url = f"sqlite:///{home / 'svc.db'}"
     else:
         from bastion.store import Store
         from tests.conftest import _truncate_all
@@ -28,6 +29,13 @@ def service(request, tmp_path) -> Service:
     svc = start_service(url, home)
     yield svc
     svc.stop()
+
+
+_counter = iter(range(1_000_000))
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{next(_counter)}"
 
 
 def jpeg(seed: int, size=(640, 480)) -> bytes:
@@ -43,13 +51,16 @@ def upload(client, data: bytes, **context):
     )
 
 
-def listed_bank(admin, name: str, source: str, entries: list[dict], kind: str = "block") -> None:
+def listed_bank(admin, name: str, source: str, entries: list[dict], kind: str = "block") -> str:
+    """Create a bank named after `name` (made unique in the module) listing `entries`."""
+    name = unique(name)
     assert (
         admin.post("/v1/banks", json={"name": name, "source": source, "kind": kind}).status_code
         == 201
     )
     r = admin.post(f"/v1/banks/{name}/entries", json={"entries": entries})
     assert r.status_code == 200, r.text
+    return name
 
 
 def wait_for(predicate, timeout: float = 10.0):
@@ -66,7 +77,7 @@ def test_listed_upload_is_blocked_with_category_and_a_retry_gets_the_same_answer
     admin, platform = service.client("admin"), service.client("platform")
     data = jpeg(1)
     md5 = hash_bytes(data, "x").digests.md5
-    listed_bank(admin, "iwf", "iwf", [{"signal_type": "md5", "value": md5, "category": "A"}])
+    bank = listed_bank(admin, "iwf", "iwf", [{"signal_type": "md5", "value": md5, "category": "A"}])
     time.sleep(0.6)  # every process applies bank changes within its refresh interval (0.2 s here)
     first = upload(
         platform,
@@ -81,7 +92,7 @@ def test_listed_upload_is_blocked_with_category_and_a_retry_gets_the_same_answer
     assert first.status_code == 200, first.text
     body = first.json()
     assert body["verdict"] == "block" and body["rule"] == "hotline-exact"
-    assert body["matches"][0]["category"] == "A" and body["matches"][0]["bank"] == "iwf"
+    assert body["matches"][0]["category"] == "A" and body["matches"][0]["bank"] == bank
     assert body["hashes"]["md5"] == md5 and body["hashes"]["pdq_usable"]
     again = upload(platform, data, message_id="m1").json()
     assert again["duplicate"] and again["sighting_id"] == body["sighting_id"]
@@ -201,7 +212,7 @@ def test_matches_list_filters_paginate_and_every_read_is_audited(service) -> Non
     admin, platform = service.client("admin"), service.client("platform")
     investigator, auditor = service.client("investigator"), service.client("auditor")
     pictures = [jpeg(100 + i) for i in range(5)]
-    listed_bank(
+    bank = listed_bank(
         admin,
         "iwf",
         "iwf",
@@ -216,21 +227,21 @@ def test_matches_list_filters_paginate_and_every_read_is_audited(service) -> Non
     )
     time.sleep(0.6)
     for i, p in enumerate(pictures):
-        upload(platform, p, message_id=f"p{i}", chat_id="chat-a" if i % 2 else "chat-b")
-    page1 = investigator.get("/v1/matches", params={"limit": 2}).json()
+        upload(platform, p, message_id=f"p{i}", chat_id=f"{bank}-a" if i % 2 else f"{bank}-b")
+    page1 = investigator.get("/v1/matches", params={"limit": 2, "bank": bank}).json()
     page2 = investigator.get(
-        "/v1/matches", params={"limit": 2, "cursor": page1["next_cursor"]}
+        "/v1/matches", params={"limit": 2, "bank": bank, "cursor": page1["next_cursor"]}
     ).json()
     page3 = investigator.get(
-        "/v1/matches", params={"limit": 2, "cursor": page2["next_cursor"]}
+        "/v1/matches", params={"limit": 2, "bank": bank, "cursor": page2["next_cursor"]}
     ).json()
     ids = [m["id"] for m in page1["matches"] + page2["matches"] + page3["matches"]]
     assert len(ids) == 5 == len(set(ids)) and ids == sorted(ids, reverse=True)
     assert page3["next_cursor"] is None
-    cats = investigator.get("/v1/matches", params={"category": "C"}).json()["matches"]
+    cats = investigator.get("/v1/matches", params={"category": "C", "bank": bank}).json()["matches"]
     assert {m["category"] for m in cats} == {"C"} and len(cats) == 2
-    chat = investigator.get("/v1/matches", params={"chat": "chat-a"}).json()["matches"]
-    assert {m["sighting"]["chat_id"] for m in chat} == {"chat-a"}
+    chat = investigator.get("/v1/matches", params={"chat": f"{bank}-a"}).json()["matches"]
+    assert {m["sighting"]["chat_id"] for m in chat} == {f"{bank}-a"} and len(chat) == 2
     one = investigator.get(f"/v1/matches/{ids[0]}").json()
     assert one["sighting"]["platform"] == "examplegram" and one["content"]["sha256"]
     assert investigator.get("/v1/matches/999999").status_code == 404
@@ -249,14 +260,15 @@ def test_bank_import_job_reports_progress_and_raises_retroactive_matches(service
     data = jpeg(9)
     first = upload(platform, data, message_id="before", chat_id="c9", sender_account_id="u9").json()
     assert first["verdict"] == "allow"
-    assert admin.post("/v1/banks", json={"name": "caid", "source": "caid"}).status_code == 201
+    caid = unique("caid")
+    assert admin.post("/v1/banks", json={"name": caid, "source": "caid"}).status_code == 201
     listing = (
         "md5,category\n"
         + f"{hash_bytes(data, 'x').digests.md5},B\n"
         + "".join(f"{i:032x},C\n" for i in range(1, 3000))
     )
     r = admin.post(
-        "/v1/banks/caid/import",
+        f"/v1/banks/{caid}/import",
         files={"file": ("caid.csv", listing.encode())},
         data={"format": "csv"},
     )
@@ -276,7 +288,7 @@ def test_bank_import_job_reports_progress_and_raises_retroactive_matches(service
         )
     )
     assert rematch["result"]["raised"] == 1
-    (m,) = reviewer.get("/v1/matches", params={"bank": "caid"}).json()["matches"]
+    (m,) = reviewer.get("/v1/matches", params={"bank": caid}).json()["matches"]
     assert (
         m["retroactive"]
         and m["sighting"]["message_id"] == "before"
@@ -288,7 +300,7 @@ def test_two_uploads_of_the_same_message_at_once_answer_the_same_with_one_record
     platform, investigator = service.client("platform"), service.client("investigator")
     admin = service.client("admin")
     data = jpeg(11)
-    listed_bank(
+    bank = listed_bank(
         admin,
         "iwf",
         "iwf",
@@ -307,7 +319,7 @@ def test_two_uploads_of_the_same_message_at_once_answer_the_same_with_one_record
         t.join()
     assert len({a["sighting_id"] for a in answers}) == 1
     assert {a["verdict"] for a in answers} == {"block"}
-    assert len(investigator.get("/v1/matches").json()["matches"]) == 1
+    assert len(investigator.get("/v1/matches", params={"bank": bank}).json()["matches"]) == 1
 
 
 def test_keys_created_and_revoked_over_the_api(service) -> None:
@@ -355,10 +367,19 @@ def test_a_listed_video_upload_is_matched_by_vpdq(service) -> None:
     admin, platform = service.client("admin"), service.client("platform")
     clip = video(seconds=4, fps=10, seed=77)
     listed = hash_bytes(clip, "clip.mp4").vpdq.to_text()
-    listed_bank(admin, "videos", "local", [{"signal_type": "vpdq", "value": listed, "category": "C"}])
+    listed_bank(
+        admin, "videos", "local", [{"signal_type": "vpdq", "value": listed, "category": "C"}]
+    )
     time.sleep(0.6)
-    r = platform.post("/v1/media", files={"file": ("c.mp4", clip, "video/mp4")},
-                      data={"context": json.dumps({"platform": "examplegram", "message_id": "v1"})})
+    r = platform.post(
+        "/v1/media",
+        files={"file": ("c.mp4", clip, "video/mp4")},
+        data={"context": json.dumps({"platform": "examplegram", "message_id": "v1"})},
+    )
     assert r.status_code == 200, r.text
     (m,) = r.json()["matches"]
-    assert m["signal_type"] == "vpdq" and m["query_percent"] == 100.0 and r.json()["verdict"] == "review"
+    assert (
+        m["signal_type"] == "vpdq"
+        and m["query_percent"] == 100.0
+        and r.json()["verdict"] == "review"
+    )

@@ -83,6 +83,7 @@ def concrete(path: str, sighting: int) -> str:
         .replace("{ticket}", "not-a-ticket")
         .replace("{platform}", "examplegram")
         .replace("{account_id:path}", "u1")
+        .replace("{report_id}", "1")
     )
 
 
@@ -373,3 +374,35 @@ def test_pages_carry_a_strict_content_security_policy_and_no_store(client, store
 def test_the_root_leads_to_the_ui(client) -> None:
     r = client.get("/", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/ui/"
+
+
+def test_a_reviewer_submits_a_draft_report_once_from_the_reports_page(
+    client, store, users, admin
+) -> None:
+    from bastion import outbox
+    from bastion.actions import handlers
+    from bastion.store.models import HotlineReportRow
+
+    sighting = list_and_upload(client, admin, 17, "report-1")["sighting_id"]
+    reviewer = people.get_user(store, users[Role.REVIEWER])
+    review.decide(store, reviewer, sighting, "confirm", "A")
+    outbox.Worker(store, handlers(None), name="ui-tests").run_once(50)
+    with store.session() as s:
+        report = s.query(HotlineReportRow).filter_by(sighting_id=sighting).one().id
+    token, csrf = session_for(store, users[Role.REVIEWER])
+    page = client.get("/ui/reports", headers=cookie(token)).text
+    assert f'action="/ui/reports/{report}/submit"' in page
+    r = client.post(
+        f"/ui/reports/{report}/submit",
+        headers={**cookie(token), "X-CSRF-Token": csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    with store.session() as s:
+        assert s.get(HotlineReportRow, report).status == "queued"
+    again = client.post(
+        f"/ui/reports/{report}/submit", headers={**cookie(token), "X-CSRF-Token": csrf}
+    )
+    assert "only a draft or a failed report can be submitted" in again.text
+    auditor, _ = session_for(store, users[Role.AUDITOR])
+    assert "/submit" not in client.get("/ui/reports", headers=cookie(auditor)).text

@@ -56,4 +56,10 @@ def draft_report(store: Store, job: Job) -> dict[str, Any]:
 
 
 def handlers(webhooks: WebhookConfig | None = None) -> dict[str, Handler]:
-    return {"webhook": webhook_handler(webhooks), "report.draft": draft_report}
+    from bastion.reports.filing import submit_handler
+
+    return {
+        "webhook": webhook_handler(webhooks),
+        "report.draft": draft_report,
+        "report.submit": submit_handler,
+    }

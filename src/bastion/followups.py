@@ -62,6 +62,12 @@ class ReportView:
     created_by: str
 
 
+def _what(kind: str, payload: dict[str, Any]) -> str:
+    if kind == "report.submit":
+        return f"report {payload.get('report_id')}"
+    return str(payload.get("event") or payload.get("hotline") or kind)
+
+
 def _job(row: OutboxRow, deliveries: list[DeliveryView]) -> JobView:
     payload: dict[str, Any] = row.payload or {}
     data = payload.get("data") or {}
@@ -75,7 +81,7 @@ def _job(row: OutboxRow, deliveries: list[DeliveryView]) -> JobView:
         row.updated_at,
         row.next_attempt_at,
         row.last_error,
-        str(payload.get("event") or payload.get("hotline") or row.kind),
+        _what(row.kind, payload),
         int(sighting) if isinstance(sighting, int) else None,
         tuple(deliveries),
     )

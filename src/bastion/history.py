@@ -225,14 +225,25 @@ def _decisions(s, match_ids) -> tuple[DecisionView, ...]:
 
 
 def _trail(s, sighting_id: int, match_ids) -> SightingTrail:
-    # Outbox dedupe keys end in ":<sighting id>" for every job a decision enqueues
-    # (review._enqueue_actions), which finds them without reading JSON payloads.
-    jobs = followups.jobs_where(s, OutboxRow.dedupe_key.like(f"%:{sighting_id}"), 100)
-    reports = s.scalars(
-        select(HotlineReportRow)
-        .where(HotlineReportRow.sighting_id == sighting_id)
-        .order_by(HotlineReportRow.id)
+    reports = list(
+        s.scalars(
+            select(HotlineReportRow)
+            .where(HotlineReportRow.sighting_id == sighting_id)
+            .order_by(HotlineReportRow.id)
+        )
     )
+    # The outbox dedupe keys say whose job it is, which finds the jobs without reading JSON
+    # payloads: "content.block:<sighting>", "account.suspend:<platform>:<account>:<sighting>",
+    # "report.draft:<hotline>:<sighting>" (review._enqueue_actions) and
+    # "report.submit:<report>:<attempt>" (reports.filing.request_submission).
+    key = OutboxRow.dedupe_key
+    mine = (key == f"content.block:{sighting_id}") | (
+        (key.startswith("account.suspend:") | key.startswith("report.draft:"))
+        & key.endswith(f":{sighting_id}")
+    )
+    for report in reports:
+        mine |= key.startswith(f"report.submit:{report.id}:")
+    jobs = followups.jobs_where(s, mine, 100)
     return SightingTrail(
         _decisions(s, match_ids),
         tuple(reversed(jobs)),

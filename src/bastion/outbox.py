@@ -113,6 +113,14 @@ def _t(store: Store, value):
     return value.replace(tzinfo=None) if store.dialect == "sqlite" else value
 
 
+def extend_lease(store: Store, job_id: int, lease: timedelta = DEFAULT_LEASE) -> None:
+    """Keep a long job (a report upload) from being reclaimed while it makes progress."""
+    with store.session() as s:
+        row = s.get(OutboxRow, job_id)
+        if row is not None and row.status == "running":
+            row.lease_until = utcnow() + lease
+
+
 def complete(store: Store, job: Job, worker: str, result: dict[str, Any] | None = None) -> None:
     with store.session() as s:
         row = s.get(OutboxRow, job.id)

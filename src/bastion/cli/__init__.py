@@ -2,9 +2,11 @@
 
 from bastion.cli import (  # noqa: F401  (modules register their commands)
     banks,
+    bot,
     demo,
     hash,
     match,
+    reports,
     scan,
     serve,
     sources,

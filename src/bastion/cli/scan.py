@@ -71,7 +71,14 @@ class RichProgress:
         self.bar.update(self.task, advance=files, detail=detail)
 
 
-def _options(banks: list[str], workers: int, mode: str, dihedral: bool, accept: bool = False):
+def _options(
+    banks: list[str],
+    workers: int,
+    mode: str,
+    dihedral: bool,
+    accept: bool = False,
+    dask: str | None = None,
+):
     from bastion.scan.pipeline import ScanOptions
 
     if mode not in ("fast", "exact"):
@@ -82,6 +89,7 @@ def _options(banks: list[str], workers: int, mode: str, dihedral: bool, accept: 
         mode=mode,
         dihedral=dihedral,
         accept_bank_changes=accept,
+        dask=dask,
     )
 
 

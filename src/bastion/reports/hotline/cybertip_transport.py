@@ -100,7 +100,8 @@ class CyberTiplineConfig:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> CyberTiplineConfig:
         """BASTION_CYBERTIP_URL (default: NCMEC's test environment), BASTION_CYBERTIP_USERNAME,
-        and BASTION_CYBERTIP_PASSWORD or BASTION_CYBERTIP_PASSWORD_FILE (a file holding it)."""
+        and BASTION_CYBERTIP_PASSWORD or BASTION_CYBERTIP_PASSWORD_FILE (a file holding it);
+        optionally BASTION_CYBERTIP_ATTEMPTS, _BACKOFF_SECONDS, _TIMEOUT_SECONDS."""
         env = os.environ if environ is None else environ
         password = env.get("BASTION_CYBERTIP_PASSWORD", "")
         if not password and env.get("BASTION_CYBERTIP_PASSWORD_FILE"):
@@ -115,8 +116,25 @@ class CyberTiplineConfig:
                 "set BASTION_CYBERTIP_USERNAME and BASTION_CYBERTIP_PASSWORD (or _PASSWORD_FILE) "
                 "to the credentials NCMEC issued"
             )
+        try:
+            tuning = {
+                key: kind(env[name])
+                for key, name, kind in (
+                    ("attempts", "BASTION_CYBERTIP_ATTEMPTS", int),
+                    ("backoff_seconds", "BASTION_CYBERTIP_BACKOFF_SECONDS", float),
+                    ("timeout_seconds", "BASTION_CYBERTIP_TIMEOUT_SECONDS", float),
+                )
+                if env.get(name)
+            }
+        except ValueError:
+            raise ValueError(
+                "BASTION_CYBERTIP_ATTEMPTS, _BACKOFF_SECONDS and _TIMEOUT_SECONDS must be numbers"
+            ) from None
         return cls(
-            base_url=env.get("BASTION_CYBERTIP_URL", TEST_URL), username=username, password=password
+            base_url=env.get("BASTION_CYBERTIP_URL", TEST_URL),
+            username=username,
+            password=password,
+            **tuning,
         )
 
 

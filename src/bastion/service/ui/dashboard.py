@@ -50,7 +50,7 @@ def dashboard(request: Request, days: int = 30, viewer: Viewer = page(*OVERSIGHT
         "review_times": charts.columns(view.review_times, "wait", "decisions"),
         "reports": charts.horizontal_bars(
             [(hotline.upper(), counts) for hotline, counts in view.reports],
-            ("draft", "ready", "submitted", "failed"),
+            ("draft", "queued", "submitting", "acknowledged", "exported", "failed"),
             width=320,
             label_width=70,
         ),

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from bastion import audit, followups, outbox
 from bastion.service.ui.rendering import render
-from bastion.service.ui.session import AUDITORS, DELIVERIES, REPORTS, Viewer, page
+from bastion.service.ui.session import AUDITORS, DELIVERIES, REPORTS, REVIEWERS, Viewer, page
 
 router = APIRouter(include_in_schema=False)
 
 JOB_STATUSES = ("pending", "running", "done", "dead")
-JOB_KINDS = ("webhook", "report.draft")
-REPORT_STATUSES = ("draft", "ready", "submitting", "submitted", "failed")
+JOB_KINDS = ("webhook", "report.draft", "report.submit")
+# bastion.reports.filing: draft -> queued -> submitting -> acknowledged (NCMEC) or exported
+# (NCA/IWF referrals), or failed.
+REPORT_STATUSES = ("draft", "queued", "submitting", "acknowledged", "exported", "failed")
 PAGE = 50
 
 
@@ -51,12 +53,39 @@ def reports_page(
     before: int | None = None,
     viewer: Viewer = page(*REPORTS),
 ) -> Response:
+    return _reports(request, viewer, status, hotline, before)
+
+
+@router.post("/ui/reports/{report_id}/submit")
+def submit_report(request: Request, report_id: int, viewer: Viewer = page(*REVIEWERS)) -> Response:
+    """Queue a draft (or failed) report for filing by the worker, as POST /v1/reports/{id}/submit."""
+    from bastion.reports.filing import FilingError, request_submission
+
+    try:
+        request_submission(request.app.state.runtime.store, report_id, viewer.actor)
+    except FilingError as exc:
+        return _reports(request, viewer, None, None, None, error=str(exc).capitalize() + ".")
+    return RedirectResponse(f"/ui/reports?queued={report_id}#report-{report_id}", 303)
+
+
+def _reports(
+    request: Request,
+    viewer: Viewer,
+    status: str | None,
+    hotline: str | None,
+    before: int | None,
+    error: str | None = None,
+) -> Response:
     store = request.app.state.runtime.store
     reports = followups.reports(store, status or None, hotline or None, PAGE, before)
+    queued = request.query_params.get("queued", "")
     return render(
         request,
         "reports.html",
         viewer,
+        error=error,
+        queued=int(queued) if queued.isdigit() else None,
+        can_submit=viewer.may(REVIEWERS),
         reports=reports,
         status=status or "",
         hotline=hotline or "",

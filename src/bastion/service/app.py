@@ -14,6 +14,7 @@ from bastion.service import errors
 from bastion.service.routers import admin, banks, jobs, matches, media, reports
 from bastion.service.runtime import Runtime
 from bastion.service.settings import Settings, load_settings
+from bastion.service.ui import install as install_ui
 
 DESCRIPTION = """
 Bastion's platform API: hash and match uploads against hotline hash lists, record every
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(UploadLimit, limit=settings.max_upload_bytes)
     for module in (media, matches, banks, jobs, reports, admin):
         app.include_router(module.router)
+    install_ui(app)  # the review UI under /ui; the /v1 API is unchanged
     return app
 
 

@@ -296,7 +296,7 @@ class WebSessionRow(Base):
 class RevealRow(Base):
     """A reviewer chose to see an item unblurred: counted per reviewer per day (wellness).
 
-    The reveal is also the ticket for the unblurred rendering (0006): only a hash of the ticket
+    The reveal is also the ticket for the unblurred rendering (0007): only a hash of the ticket
     is kept, it expires within seconds and is served at most once (`served_at`)."""
 
     __tablename__ = "reveals"

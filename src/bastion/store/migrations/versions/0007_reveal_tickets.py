@@ -1,7 +1,7 @@
 """Reveal tickets: a reveal is also a single-use, short-lived ticket for the unblurred rendering.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-29 18:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import bastion.store.types
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -176,9 +176,17 @@ class Matcher:
         return sorted(self._banks.values(), key=lambda b: b.name)
 
     def refresh(self) -> int:
-        """Apply bank changes made since the last refresh; returns how many were applied."""
+        """Apply bank changes made since the last refresh; returns how many were applied.
+
+        Cheap when nothing changed (one query of change ids), and safe beside concurrent
+        matching: the index takes adds and removes while searches continue."""
+        with self.store.session() as s:
+            versions = set(s.scalars(select(BankVersionRow.id)))
+        new = sorted(versions - self._applied)
+        if not new and self._videos_loaded:
+            return 0
         bank_store = BankStore(self.store)
-        all_banks = {b.id: b for b in bank_store.list()}
+        all_banks = {b.id: b for b in bank_store.list(counts=False)}
         if self._bank_names is not None:
             by_name = {b.name: b for b in all_banks.values()}
             missing = [n for n in self._bank_names if n not in by_name]
@@ -187,10 +195,6 @@ class Matcher:
             all_banks = {by_name[n].id: by_name[n] for n in self._bank_names}
         self._banks = all_banks
         with self.store.session() as s:
-            versions = set(s.scalars(select(BankVersionRow.id)))
-            new = sorted(versions - self._applied)
-            if not new and self._videos_loaded:
-                return 0
             live = BankEntryRow.removed_change_id.is_(None)
             columns = (
                 BankEntryRow.id,

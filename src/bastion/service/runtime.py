@@ -74,8 +74,8 @@ class Runtime:
     # -- matching ----------------------------------------------------------------------------
 
     def match(self, queries: Sequence[Query]) -> list[MatchResult]:
-        with self._matcher_lock:
-            return self.matcher.match_many(queries)
+        # No lock: the index serves searches while a refresh applies changes.
+        return self.matcher.match_many(queries)
 
     def refresh(self) -> int:
         try:

@@ -111,3 +111,20 @@ def test_bank_changes_are_audited_in_the_same_transaction(store, tmp_path) -> No
     actions = [r.action for r in reversed(audit.tail(store))]
     assert actions == ["bank.create", "bank.import"]
     assert audit.verify(store).ok
+
+
+def test_tail_filters_by_action_prefix_actor_and_target(store) -> None:
+    trail = audit
+    rita, sam = Actor("user:rita", "reviewer"), Actor("user:sam", "admin")
+    trail.record(store, rita.event("review.reveal", "sighting", "1"))
+    trail.record(store, rita.event("review.confirm", "sighting", "1"))
+    trail.record(store, sam.event("review_other.x", "sighting", "2"))
+    trail.record(store, sam.event("key.create", "api_key", "bst_1"))
+    assert [r.action for r in trail.tail(store, action="review.")] == [
+        "review.confirm",
+        "review.reveal",
+    ]
+    assert len(trail.tail(store, actor="user:sam")) == 2
+    assert [r.action for r in trail.tail(store, target_type="sighting", target_id="2")] == [
+        "review_other.x"
+    ]

@@ -113,3 +113,41 @@ def test_passwords_are_stored_as_argon2id(store) -> None:
     assert stored.startswith("$argon2id$") and "correct horse" not in stored
     with pytest.raises(people.PeopleError, match="12 characters"):
         people.create_user(store, "short", "reviewer", "tooshort")
+
+
+def test_a_reveal_ticket_is_served_once_and_only_to_its_reviewer(store, reviewer) -> None:
+    sid = sighting_with_match(store, "e" * 32)
+    other = people.create_user(store, "otto", "reviewer", "correct horse battery")
+    result = review.reveal(store, reviewer, sid, colour=True)
+    assert result.allowed and result.ticket
+    with pytest.raises(review.ReviewError, match="already used or has expired"):
+        review.redeem(store, other, result.ticket)
+    with pytest.raises(review.ReviewError, match="no content"):
+        review.redeem(store, reviewer, result.ticket)  # a lookup: nothing to show, ticket spent
+    with pytest.raises(review.ReviewError, match="already used"):
+        review.redeem(store, reviewer, result.ticket)
+
+
+def test_an_expired_reveal_ticket_is_refused(store, reviewer) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from bastion.store.models import RevealRow
+    from bastion.store.types import utcnow
+
+    sid = sighting_with_match(store, "f" * 32)
+    ticket = review.reveal(store, reviewer, sid).ticket
+    with store.session() as s:
+        s.execute(update(RevealRow).values(ticket_expires_at=utcnow() - timedelta(seconds=1)))
+    with pytest.raises(review.ReviewError, match="expired"):
+        review.redeem(store, reviewer, ticket)
+
+
+def test_queue_ids_are_in_queue_order_and_can_be_limited_to_escalations(store, reviewer) -> None:
+    first = sighting_with_match(store, "1" * 32, message="m1")
+    second = sighting_with_match(store, "1" * 32, message="m2")
+    assert review.queue_ids(store) == [first, second]
+    review.decide(store, reviewer, second, "escalate")
+    assert review.queue_ids(store, escalated_only=True) == [second]
+    assert [i.sighting_id for i in review.queue(store)] == review.queue_ids(store)

@@ -193,9 +193,28 @@ def _rows(s: Session, batch: int) -> Iterator[AuditRow]:
         last = rows[-1].id
 
 
-def tail(store: Store, limit: int = 50, before: int | None = None) -> list[AuditRow]:
+def tail(
+    store: Store,
+    limit: int = 50,
+    before: int | None = None,
+    *,
+    action: str | None = None,
+    actor: str | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+) -> list[AuditRow]:
+    """The newest records, optionally only those whose action starts with `action` (so
+    "review." finds every review record), by one actor, or about one target."""
     with store.session() as s:
         query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
         if before is not None:
             query = query.where(AuditRow.id < before)
+        if action:
+            query = query.where(AuditRow.action.startswith(action, autoescape=True))
+        if actor:
+            query = query.where(AuditRow.actor == actor)
+        if target_type:
+            query = query.where(AuditRow.target_type == target_type)
+        if target_id:
+            query = query.where(AuditRow.target_id == target_id)
         return list(s.scalars(query))

@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from bastion.banks.model import Bank, Category, Kind
 from bastion.hashing import MediaHashes
-from bastion.index import LinearPdqIndex, PdqIndex, pdq_codes
+from bastion.index import MihPdqIndex, PdqIndex, pdq_codes
 from bastion.signals.pdq import DIHEDRAL_NAMES, MAX_THRESHOLD, PdqHash
 from bastion.signals.vpdq import VpdqHash, parse_vpdq
 from bastion.signals.vpdq_score import score, time_ranges
@@ -139,14 +139,16 @@ class Matcher:
         banks: Sequence[str] | None = None,
         index: PdqIndex | None = None,
         frame_index: PdqIndex | None = None,
+        applied: Iterable[int] | None = None,
     ) -> None:
         self.store = store
         self._bank_names = tuple(banks) if banks else None
-        self._index: PdqIndex = index if index is not None else LinearPdqIndex()
-        self._frames: PdqIndex = frame_index if frame_index is not None else LinearPdqIndex()
+        self._index: PdqIndex = index if index is not None else MihPdqIndex()
+        self._frames: PdqIndex = frame_index if frame_index is not None else MihPdqIndex()
         self._banks: dict[int, Bank] = {}
-        self._applied: set[int] = set()
-        self._pdq_bank: dict[int, int] = {}
+        # Bank changes (bank_versions ids) already in the still index; a snapshot restores it.
+        self._applied: set[int] = set(applied or ())
+        self._videos_loaded = False
         self._video_bank: dict[int, int] = {}
         self._frame_entry: dict[int, int] = {}
         self._entry_frames: dict[int, list[int]] = {}
@@ -155,7 +157,15 @@ class Matcher:
 
     @property
     def pdq_entries(self) -> int:
-        return len(self._pdq_bank)
+        return len(self._index)
+
+    @property
+    def applied(self) -> frozenset[int]:
+        return frozenset(self._applied)
+
+    @property
+    def still_index(self) -> PdqIndex:
+        return self._index
 
     @property
     def video_entries(self) -> int:
@@ -166,9 +176,17 @@ class Matcher:
         return sorted(self._banks.values(), key=lambda b: b.name)
 
     def refresh(self) -> int:
-        """Apply bank changes made since the last refresh; returns how many were applied."""
+        """Apply bank changes made since the last refresh; returns how many were applied.
+
+        Cheap when nothing changed (one query of change ids), and safe beside concurrent
+        matching: the index takes adds and removes while searches continue."""
+        with self.store.session() as s:
+            versions = set(s.scalars(select(BankVersionRow.id)))
+        new = sorted(versions - self._applied)
+        if not new and self._videos_loaded:
+            return 0
         bank_store = BankStore(self.store)
-        all_banks = {b.id: b for b in bank_store.list()}
+        all_banks = {b.id: b for b in bank_store.list(counts=False)}
         if self._bank_names is not None:
             by_name = {b.name: b for b in all_banks.values()}
             missing = [n for n in self._bank_names if n not in by_name]
@@ -177,44 +195,62 @@ class Matcher:
             all_banks = {by_name[n].id: by_name[n] for n in self._bank_names}
         self._banks = all_banks
         with self.store.session() as s:
-            versions = set(s.scalars(select(BankVersionRow.id)))
-            new = sorted(versions - self._applied)
-            if not new:
-                return 0
             live = BankEntryRow.removed_change_id.is_(None)
-            indexed = BankEntryRow.signal_type.in_(INDEXED_TYPES)
             columns = (
                 BankEntryRow.id,
                 BankEntryRow.bank_id,
                 BankEntryRow.signal_type,
                 BankEntryRow.value,
             )
+            added: list = []
+            removed: list[int] = []
             if not self._applied:
-                added = s.execute(select(*columns).where(indexed, live)).all()
-                removed: list[int] = []
-            else:
                 added = s.execute(
-                    select(*columns).where(indexed, live, BankEntryRow.added_change_id.in_(new))
+                    select(*columns).where(BankEntryRow.signal_type == "pdq", live)
+                ).all()
+            elif new:
+                added = s.execute(
+                    select(*columns).where(
+                        BankEntryRow.signal_type == "pdq",
+                        live,
+                        BankEntryRow.added_change_id.in_(new),
+                    )
                 ).all()
                 removed = list(
                     s.scalars(
                         select(BankEntryRow.id).where(
-                            indexed, BankEntryRow.removed_change_id.in_(new)
+                            BankEntryRow.signal_type.in_(INDEXED_TYPES),
+                            BankEntryRow.removed_change_id.in_(new),
                         )
                     )
                 )
+            if not self._videos_loaded:
+                added += s.execute(
+                    select(*columns).where(BankEntryRow.signal_type == "vpdq", live)
+                ).all()
+            elif new:
+                added += s.execute(
+                    select(*columns).where(
+                        BankEntryRow.signal_type == "vpdq",
+                        live,
+                        BankEntryRow.added_change_id.in_(new),
+                    )
+                ).all()
         self._remove(removed)
-        self._add_stills([r for r in added if r[2] == "pdq" and r[0] not in self._pdq_bank])
+        stills = [r for r in added if r[2] == "pdq"]
+        if stills:
+            present = self._index.contains(
+                np.fromiter((r[0] for r in stills), dtype=np.int64, count=len(stills))
+            )
+            self._add_stills([r for r, here in zip(stills, present, strict=True) if not here])
         self._add_videos([r for r in added if r[2] == "vpdq" and r[0] not in self._video_bank])
         self._applied |= set(new)
+        self._videos_loaded = True
         return len(new)
 
-    def _remove(self, ids: Iterable[int]) -> None:
-        stills = [i for i in ids if i in self._pdq_bank]
-        if stills:
-            self._index.remove(np.asarray(stills, dtype=np.int64))
-            for i in stills:
-                del self._pdq_bank[i]
+    def _remove(self, ids: list[int]) -> None:
+        if ids:
+            self._index.remove(np.asarray(ids, dtype=np.int64))  # absent ids are ignored
         frames = []
         for i in ids:
             if i in self._video_bank:
@@ -229,7 +265,6 @@ class Matcher:
         if rows:
             ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             self._index.add(ids, pdq_codes(r[3] for r in rows))
-            self._pdq_bank.update((r[0], r[1]) for r in rows)
 
     def _add_videos(self, rows: list) -> None:
         ids: list[int] = []
@@ -318,13 +353,13 @@ class Matcher:
                 if index < len(q.pdq.dihedral):
                     codes.append(q.pdq.dihedral[index])
                     owner.append((qi, variant))
-        if not codes or not self._pdq_bank:
+        if not codes or not len(self._index):
             return
+        hits = self._index.search(pdq_codes(codes), self._radius()).as_tuples()
+        banks = self._banks_of({entry_id for _, entry_id, _ in hits})
         best: dict[tuple[int, int], tuple[int, str]] = {}
-        for code_index, entry_id, distance in self._index.search(
-            pdq_codes(codes), self._radius()
-        ).as_tuples():
-            bank = self._banks.get(self._pdq_bank.get(entry_id, -1))
+        for code_index, entry_id, distance in hits:
+            bank = banks.get(entry_id)
             if bank is None or distance > bank.pdq_threshold:
                 continue
             qi, variant = owner[code_index]
@@ -333,6 +368,16 @@ class Matcher:
                 best[(qi, entry_id)] = (distance, variant)
         for (qi, entry_id), (distance, variant) in best.items():
             found[qi].append(_Hit(entry_id, distance, variant))
+
+    def _banks_of(self, entry_ids: set[int]) -> dict[int, Bank]:
+        """The active bank of each entry (entries of other banks are left out)."""
+        if not entry_ids:
+            return {}
+        with self.store.session() as s:
+            rows = s.execute(
+                select(BankEntryRow.id, BankEntryRow.bank_id).where(BankEntryRow.id.in_(entry_ids))
+            ).all()
+        return {entry: self._banks[bank] for entry, bank in rows if bank in self._banks}
 
     def _match_video(self, queries: Sequence[Query], found: list[list[_Hit]]) -> None:
         for qi, q in enumerate(queries):
@@ -344,7 +389,7 @@ class Matcher:
                 continue
             codes = pdq_codes(unique)
             radius = self._radius()
-            if self._pdq_bank:
+            if len(self._index):
                 found[qi] += self._stills_in_video(frames, unique, codes, radius)
             if self._video_bank:
                 found[qi] += self._listed_videos(q.vpdq, codes, radius)
@@ -353,8 +398,10 @@ class Matcher:
         self, frames, unique: list[str], codes: np.ndarray, radius: int
     ) -> list[_Hit]:
         per_entry: dict[int, tuple[int, set[str]]] = {}
-        for code_index, entry_id, distance in self._index.search(codes, radius).as_tuples():
-            bank = self._banks.get(self._pdq_bank.get(entry_id, -1))
+        hits = self._index.search(codes, radius).as_tuples()
+        banks = self._banks_of({entry_id for _, entry_id, _ in hits})
+        for code_index, entry_id, distance in hits:
+            bank = banks.get(entry_id)
             if bank is None or distance > bank.pdq_threshold:
                 continue
             best, hashes = per_entry.get(entry_id, (distance, set()))

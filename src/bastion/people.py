@@ -187,6 +187,24 @@ def sign_out(store: Store, token: str) -> None:
         s.execute(delete(WebSessionRow).where(WebSessionRow.token_hash == _token_hash(token)))
 
 
+def set_reveal_limit(
+    store: Store, username: str, limit: int | None, actor: Actor | None = None
+) -> User:
+    """A reviewer's own daily reveal limit (None: the deployment's default)."""
+    if limit is not None and limit < 0:
+        raise PeopleError("a reveal limit is a number of reveals per day, 0 or more")
+    with store.session() as s:
+        row = s.scalar(select(UserRow).where(UserRow.username == username))
+        if row is None:
+            raise PeopleError(f"no user {username!r}")
+        row.daily_reveal_limit = limit
+        audit.append(
+            s,
+            (actor or Actor.cli()).event("user.reveal_limit", "user", username, limit=limit),
+        )
+        return _user(row)
+
+
 def get_user(store: Store, username: str) -> User | None:
     with store.session() as s:
         row = s.scalar(select(UserRow).where(UserRow.username == username))

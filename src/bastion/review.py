@@ -12,11 +12,13 @@ Every reveal and decision is audited.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bastion import audit, outbox
 from bastion.banks.formats.base import Row
@@ -38,6 +40,8 @@ DECISIONS = ("confirm", "false_positive", "escalate")
 OPEN = ("open", "escalated")
 DEFAULT_REVEAL_LIMIT = int(os.environ.get("BASTION_REVEAL_LIMIT", "50"))
 BREAK_EVERY = 10  # suggest a break after every 10 reveals in a day
+# A reveal's ticket only has to live from the reveal response to the browser's image request.
+TICKET_LIFETIME = timedelta(seconds=30)
 ALLOW_BANK = "allow-list"
 
 
@@ -90,13 +94,26 @@ def queue(store: Store, limit: int = 50, sighting_id: int | None = None) -> list
             select(MatchRow.sighting_id, func.min(MatchRow.created_at).label("first"))
             .where(MatchRow.status.in_(OPEN))
             .group_by(MatchRow.sighting_id)
-            .order_by("first")
+            .order_by("first", MatchRow.sighting_id)
             .limit(limit)
         )
         if sighting_id is not None:
             ids_query = ids_query.where(MatchRow.sighting_id == sighting_id)
         ids = [r[0] for r in s.execute(ids_query)]
         return [_item(s, i) for i in ids]
+
+
+def queue_ids(store: Store, limit: int = 1000, escalated_only: bool = False) -> list[int]:
+    """Sighting ids in queue order (oldest first), without loading each item."""
+    with store.session() as s:
+        query = (
+            select(MatchRow.sighting_id, func.min(MatchRow.created_at).label("first"))
+            .where(MatchRow.status.in_(("escalated",) if escalated_only else OPEN))
+            .group_by(MatchRow.sighting_id)
+            .order_by("first", MatchRow.sighting_id)
+            .limit(limit)
+        )
+        return [r[0] for r in s.execute(query)]
 
 
 def item(store: Store, sighting_id: int) -> QueueItem:
@@ -174,6 +191,20 @@ class RevealResult:
     limit: int
     suggest_break: bool
     message: str
+    # Single-use, short-lived: exchange it once with `redeem` for the content to render.
+    ticket: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Redeemed:
+    sighting_id: int
+    content_id: int
+    colour: bool
+
+
+def reveal_limit(user: User) -> int:
+    """The reviewer's own limit if one is set (0 allows none), else BASTION_REVEAL_LIMIT."""
+    return DEFAULT_REVEAL_LIMIT if user.daily_reveal_limit is None else user.daily_reveal_limit
 
 
 def reveals_today(store: Store, user: User) -> int:
@@ -189,9 +220,12 @@ def reveals_today(store: Store, user: User) -> int:
         )
 
 
-def reveal(store: Store, user: User, sighting_id: int) -> RevealResult:
-    """Record a deliberate reveal, unless the reviewer's daily limit is reached."""
-    limit = user.daily_reveal_limit or DEFAULT_REVEAL_LIMIT
+def reveal(store: Store, user: User, sighting_id: int, colour: bool = False) -> RevealResult:
+    """Record a deliberate reveal, unless the reviewer's daily limit is reached.
+
+    An allowed reveal carries a ticket for one rendering of the item (greyscale unless `colour`)
+    within TICKET_LIFETIME; only the ticket's hash is stored."""
+    limit = reveal_limit(user)
     used = reveals_today(store, user)
     if used >= limit:
         return RevealResult(
@@ -201,17 +235,33 @@ def reveal(store: Store, user: User, sighting_id: int) -> RevealResult:
             True,
             f"daily reveal limit reached ({limit}); please take a break and continue tomorrow, or ask a lead",
         )
+    ticket = secrets.token_urlsafe(32)
+    now = utcnow()
     with store.session() as s:
         match_id = s.scalar(
             select(func.min(MatchRow.id)).where(MatchRow.sighting_id == sighting_id)
         )
         if match_id is None:
             raise ReviewError(f"no matches for sighting {sighting_id}")
-        s.add(RevealRow(user_id=user.id, match_id=match_id, at=utcnow()))
+        s.add(
+            RevealRow(
+                user_id=user.id,
+                match_id=match_id,
+                at=now,
+                ticket_hash=_ticket_hash(ticket),
+                ticket_expires_at=now + TICKET_LIFETIME,
+                colour=colour,
+            )
+        )
         audit.append(
             s,
             user.actor.event(
-                "review.reveal", "sighting", str(sighting_id), used_today=used + 1, limit=limit
+                "review.reveal",
+                "sighting",
+                str(sighting_id),
+                used_today=used + 1,
+                limit=limit,
+                colour=colour,
             ),
         )
     used += 1
@@ -219,7 +269,39 @@ def reveal(store: Store, user: User, sighting_id: int) -> RevealResult:
     message = f"{used} of {limit} reveals today"
     if suggest:
         message += f". You have viewed {used} items today: consider a short break."
-    return RevealResult(True, used, limit, suggest, message)
+    return RevealResult(True, used, limit, suggest, message, ticket)
+
+
+def _ticket_hash(ticket: str) -> str:
+    return hashlib.sha256(ticket.encode()).hexdigest()
+
+
+def redeem(store: Store, user: User, ticket: str) -> Redeemed:
+    """The item a reveal ticket shows, once: a second use, another reviewer's ticket or an
+    expired one is refused. Atomic, so two processes cannot both serve the same ticket."""
+    now = utcnow()
+    digest = _ticket_hash(ticket)
+    with store.session() as s:
+        claimed = s.execute(
+            update(RevealRow)
+            .where(
+                RevealRow.ticket_hash == digest,
+                RevealRow.user_id == user.id,
+                RevealRow.served_at.is_(None),
+                RevealRow.ticket_expires_at > now,
+            )
+            .values(served_at=now)
+        ).rowcount
+        if claimed != 1:
+            raise ReviewError("this reveal link was already used or has expired; reveal again")
+        row = s.execute(
+            select(RevealRow.colour, MatchRow.sighting_id, MatchRow.content_id)
+            .join(MatchRow, MatchRow.id == RevealRow.match_id)
+            .where(RevealRow.ticket_hash == digest)
+        ).one()
+    if row.content_id is None:
+        raise ReviewError(f"sighting {row.sighting_id} has no content to show")
+    return Redeemed(row.sighting_id, row.content_id, row.colour)
 
 
 def decide(
@@ -342,31 +424,47 @@ def _enqueue_actions(
         )
 
 
-def stats(store: Store, since: timedelta = timedelta(days=30)) -> dict[str, object]:
-    """Numbers for the dashboard: queue size and age, decisions, time to review."""
+def open_since(store: Store) -> list[datetime]:
+    """When each open or escalated sighting first entered the queue."""
+    with store.session() as s:
+        return [
+            t
+            for _, t in s.execute(
+                select(MatchRow.sighting_id, func.min(MatchRow.created_at))
+                .where(MatchRow.status.in_(OPEN))
+                .group_by(MatchRow.sighting_id)
+            )
+        ]
+
+
+def review_waits(store: Store, since: timedelta = timedelta(days=30)) -> list[float]:
+    """Seconds from each match to its first decision, for decisions in the window, sorted."""
     now = utcnow()
     with store.session() as s:
-        open_rows = s.execute(
-            select(MatchRow.sighting_id, func.min(MatchRow.created_at))
-            .where(MatchRow.status.in_(OPEN))
-            .group_by(MatchRow.sighting_id)
-        ).all()
-        oldest = min((t for _, t in open_rows), default=None)
-        decided = s.execute(
-            select(ReviewDecisionRow.decision, func.count())
-            .where(ReviewDecisionRow.at >= now - since)
-            .group_by(ReviewDecisionRow.decision)
-        ).all()
         pairs = s.execute(
             select(MatchRow.created_at, func.min(ReviewDecisionRow.at))
             .join(ReviewDecisionRow, ReviewDecisionRow.match_id == MatchRow.id)
             .where(ReviewDecisionRow.at >= now - since)
             .group_by(MatchRow.id, MatchRow.created_at)
         ).all()
-    waits = sorted((d - c).total_seconds() for c, d in pairs if d and c)
+    return sorted((d - c).total_seconds() for c, d in pairs if d and c)
+
+
+def stats(store: Store, since: timedelta = timedelta(days=30)) -> dict[str, object]:
+    """Numbers for the dashboard: queue size and age, decisions, time to review."""
+    now = utcnow()
+    opened = open_since(store)
+    oldest = min(opened, default=None)
+    with store.session() as s:
+        decided = s.execute(
+            select(ReviewDecisionRow.decision, func.count())
+            .where(ReviewDecisionRow.at >= now - since)
+            .group_by(ReviewDecisionRow.decision)
+        ).all()
+    waits = review_waits(store, since)
     median = waits[len(waits) // 2] if waits else None
     return {
-        "queue_size": len(open_rows),
+        "queue_size": len(opened),
         "oldest_age_seconds": (now - oldest).total_seconds() if oldest else None,
         "decisions": dict(decided),
         "median_time_to_review_seconds": median,

@@ -127,6 +127,13 @@ def _evidence(row: EvidenceRow) -> Evidence:
     )
 
 
+def evidence_for(store: Store, content_id: int) -> Evidence | None:
+    """The vault record of a content (held or purged), without the key: for pages and reports."""
+    with store.session() as s:
+        row = s.scalar(select(EvidenceRow).where(EvidenceRow.content_id == content_id))
+        return _evidence(row) if row else None
+
+
 @dataclass
 class VerifyReport:
     checked: int = 0

@@ -15,7 +15,8 @@ from bastion.cli.app import app, console, err_console, fail
 from bastion.cli.paths import common_folder, shown
 from bastion.cli.progress import item_progress
 from bastion.hashing import MediaHashes, hash_files, iter_files
-from bastion.matching import Matcher, MatchResult, Query
+from bastion.index_snapshots import open_matcher
+from bastion.matching import MatchResult, Query
 from bastion.signals import SignalParseError
 from bastion.store.banks import BankNotFound
 
@@ -63,7 +64,7 @@ def match_command(
 
     store = open_store()
     try:
-        matcher = Matcher(store, banks=bank or None)
+        matcher = open_matcher(store, banks=bank or None)
     except BankNotFound as exc:
         raise fail(str(exc)) from None
     if not matcher.banks:

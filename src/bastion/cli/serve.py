@@ -53,6 +53,9 @@ def serve(
     err_console.print(
         "Docs: /docs; create a key with `bastion keys create --role admin --name ops`."
     )
+    err_console.print(
+        f"Review UI: http://{host}:{port}/ui/ (accounts: `bastion users create NAME --role reviewer`)"
+    )
     uvicorn.run(
         "bastion.service.app:app_from_env",
         factory=True,

@@ -142,14 +142,32 @@ def users_create(
     console.print(f"Created {user.role.value} account [bold]{user.username}[/].")
 
 
+@users_app.command("reveal-limit")
+def users_reveal_limit(
+    username: str,
+    limit: int = typer.Argument(None, help="Reveals per day; leave out for the default."),
+) -> None:
+    """Set a reviewer's own daily reveal limit (default: BASTION_REVEAL_LIMIT, 50)."""
+    from bastion.cli.store import open_store
+    from bastion.people import PeopleError, set_reveal_limit
+
+    try:
+        user = set_reveal_limit(open_store(), username, limit)
+    except PeopleError as exc:
+        raise fail(str(exc)) from None
+    shown = "the default" if user.daily_reveal_limit is None else str(user.daily_reveal_limit)
+    console.print(f"{user.username}: daily reveal limit {shown}.")
+
+
 @users_app.command("list")
 def users_list() -> None:
     from bastion.cli.store import open_store
     from bastion.people import list_users
 
     table = Table(header_style="bold")
-    for col in ("username", "name", "role"):
+    for col in ("username", "name", "role", "daily reveal limit"):
         table.add_column(col)
     for u in list_users(open_store()):
-        table.add_row(u.username, u.display_name, u.role.value)
+        limit = "default" if u.daily_reveal_limit is None else str(u.daily_reveal_limit)
+        table.add_row(u.username, u.display_name, u.role.value, limit)
     console.print(table)

@@ -9,7 +9,7 @@ from os import PathLike
 
 import numpy as np
 
-from bastion.index.base import PDQ_BYTES, Hits
+from bastion.index.base import PDQ_BYTES, Hits, has_duplicates
 
 
 class LinearPdqIndex:
@@ -25,7 +25,7 @@ class LinearPdqIndex:
         codes = np.ascontiguousarray(codes, dtype=np.uint8).reshape(-1, PDQ_BYTES)
         if ids.shape[0] != codes.shape[0]:
             raise ValueError("ids and codes differ in length")
-        if np.unique(ids).shape[0] != ids.shape[0] or np.isin(ids, self._ids).any():
+        if has_duplicates(ids) or np.isin(ids, self._ids).any():
             raise ValueError("ids must be unique")
         self._ids = np.concatenate([self._ids, ids])
         self._words = np.concatenate([self._words, codes.view(">u8").astype(np.uint64)])

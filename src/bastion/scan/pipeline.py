@@ -18,11 +18,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 import bastion
 from bastion.hashing import MediaHashes, PdqMode
+from bastion.index_snapshots import open_matcher
 from bastion.matching import Matcher, MatchResult, Query
 from bastion.media import Limits
 from bastion.scan.executors import make_executor
@@ -276,49 +277,61 @@ def _record(
                 )
             )
         )
+        files: list[dict] = []
+        kept: list[MatchResult] = []
         for (key, hashed, kind), result in zip(results, matched, strict=True):
             if key in done:  # already recorded (a rerun batch): never counted twice
                 continue
             state, reason = file_state(hashed, result.matched)
             d = hashed.digests
-            row = CaseFileRow(
-                case_id=case,
-                key=key,
-                state=state.value,
-                reason=reason,
-                error=hashed.failure.message if hashed.failure else None,
-                size=d.size if d else None,
-                md5=d.md5 if d else None,
-                sha1=d.sha1 if d else None,
-                sha256=d.sha256 if d else None,
-                pdq=hashed.pdq.hex if hashed.pdq else None,
-                pdq_quality=hashed.pdq.quality if hashed.pdq else None,
-                media_format=hashed.image.format if hashed.image else None,
-                width=hashed.image.width if hashed.image else None,
-                height=hashed.image.height if hashed.image else None,
-                moving=kind in MOVING_KINDS or hashed.vpdq is not None,
-                category=result.category.value if result.category else None,
-                hashed_at=now,
+            files.append(
+                {
+                    "case_id": case,
+                    "key": key,
+                    "state": state.value,
+                    "reason": reason,
+                    "error": hashed.failure.message if hashed.failure else None,
+                    "size": d.size if d else None,
+                    "md5": d.md5 if d else None,
+                    "sha1": d.sha1 if d else None,
+                    "sha256": d.sha256 if d else None,
+                    "pdq": hashed.pdq.hex if hashed.pdq else None,
+                    "pdq_quality": hashed.pdq.quality if hashed.pdq else None,
+                    "media_format": hashed.image.format if hashed.image else None,
+                    "width": hashed.image.width if hashed.image else None,
+                    "height": hashed.image.height if hashed.image else None,
+                    "moving": kind in MOVING_KINDS or hashed.vpdq is not None,
+                    "category": result.category.value if result.category else None,
+                    "hashed_at": now,
+                }
             )
-            s.add(row)
-            s.flush()
-            for m in result.matches:
-                s.add(
-                    CaseMatchRow(
-                        case_id=case,
-                        file_id=row.id,
-                        bank_id=m.bank_id,
-                        entry_id=m.entry_id,
-                        bank=m.bank,
-                        signal_type=m.signal_type,
-                        value=m.value,
-                        distance=m.distance,
-                        variant=m.variant,
-                        category=m.category.value,
-                        source_label=m.source_label,
-                    )
-                )
-                n_matches += 1
+            kept.append(result)
+        if not files:
+            return 0
+        # One multi-row INSERT ... RETURNING for the batch instead of a flush per file.
+        ids = dict(
+            s.execute(insert(CaseFileRow).returning(CaseFileRow.key, CaseFileRow.id), files).all()
+        )
+        match_rows = [
+            {
+                "case_id": case,
+                "file_id": ids[f["key"]],
+                "bank_id": m.bank_id,
+                "entry_id": m.entry_id,
+                "bank": m.bank,
+                "signal_type": m.signal_type,
+                "value": m.value,
+                "distance": m.distance,
+                "variant": m.variant,
+                "category": m.category.value,
+                "source_label": m.source_label,
+            }
+            for f, result in zip(files, kept, strict=True)
+            for m in result.matches
+        ]
+        if match_rows:
+            s.execute(insert(CaseMatchRow), match_rows)
+        n_matches = len(match_rows)
     return n_matches
 
 
@@ -354,7 +367,7 @@ def run_case(
         )
     if not Path(source_path).exists():
         raise ScanError(f"the case's source {source_path} is no longer there")
-    matcher = Matcher(store, banks=settings["bank_names"])
+    matcher = open_matcher(store, banks=settings["bank_names"])
     try:
         with open_source(source_path) as source:
             if not settings.get("enumerated"):

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from bastion.hashing import MediaHashes, PdqMode, VideoOptions, hash_bytes, hash_file
+from bastion.hashing import (
+    MediaHashes,
+    PdqMode,
+    VideoOptions,
+    hash_bytes,
+    hash_file,
+    limit_blas_threads,
+)
 from bastion.media import Limits
 
 
@@ -24,6 +31,7 @@ ONE_THREAD = VideoOptions(threads=1)
 
 
 def hash_batch(tasks: list[Task], mode: PdqMode, limits: Limits) -> list[tuple[str, MediaHashes]]:
+    limit_blas_threads()
     out = []
     for task in tasks:
         if task.path is not None:

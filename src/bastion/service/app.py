@@ -5,8 +5,6 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 import bastion
@@ -14,6 +12,7 @@ from bastion.service import errors
 from bastion.service.routers import admin, banks, jobs, matches, media, reports
 from bastion.service.runtime import Runtime
 from bastion.service.settings import Settings, load_settings
+from bastion.service.ui import install as install_ui
 
 DESCRIPTION = """
 Bastion's platform API: hash and match uploads against hotline hash lists, record every
@@ -25,27 +24,31 @@ Each endpoint lists the roles allowed in `x-bastion-roles`. Errors are
 """
 
 
-class UploadLimit(BaseHTTPMiddleware):
-    """Refuse a declared body over the upload limit before reading it."""
+class UploadLimit:
+    """Refuse a declared body over the upload limit before reading it (plain ASGI: no
+    per-request task or body buffering, unlike BaseHTTPMiddleware)."""
 
     def __init__(self, app, limit: int) -> None:
-        super().__init__(app)
-        self.limit = limit
+        self.app = app
+        self.limit = limit + 64 * 1024  # multipart framing and the context field
 
-    async def dispatch(self, request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > self.limit + 64 * 1024:
-            return JSONResponse(
-                {
-                    "error": {
-                        "code": "upload_too_large",
-                        "message": f"the request exceeds the {self.limit:,}-byte upload limit",
-                        "field": "file",
-                    }
-                },
-                status_code=413,
-            )
-        return await call_next(request)
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            for name, value in scope.get("headers", ()):
+                if name == b"content-length" and value.isdigit() and int(value) > self.limit:
+                    response = JSONResponse(
+                        {
+                            "error": {
+                                "code": "upload_too_large",
+                                "message": f"the request exceeds the {self.limit - 64 * 1024:,}-byte upload limit",
+                                "field": "file",
+                            }
+                        },
+                        status_code=413,
+                    )
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -69,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(UploadLimit, limit=settings.max_upload_bytes)
     for module in (media, matches, banks, jobs, reports, admin):
         app.include_router(module.router)
+    install_ui(app)  # the review UI under /ui; the /v1 API is unchanged
     return app
 
 

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 
 from bastion import keys
 from bastion.hashing import MediaHashes
+from bastion.index_snapshots import open_matcher
 from bastion.keys import ApiKey
-from bastion.matching import Matcher, MatchResult, Query
+from bastion.matching import MatchResult, Query
 from bastion.media import Limits
 from bastion.service.auth import KeyCache
 from bastion.service.jobs import JobRunner
@@ -63,7 +64,7 @@ class Runtime:
         self.jobs = JobRunner(self.store)
         self.vault = Vault.from_environment(self.store)
         self._matcher_lock = threading.RLock()
-        self.matcher = Matcher(self.store)
+        self.matcher = open_matcher(self.store)
         self.last_refresh = time.monotonic()
         self.refresh_error: str | None = None
         self._key_touched: dict[int, float] = {}
@@ -73,8 +74,8 @@ class Runtime:
     # -- matching ----------------------------------------------------------------------------
 
     def match(self, queries: Sequence[Query]) -> list[MatchResult]:
-        with self._matcher_lock:
-            return self.matcher.match_many(queries)
+        # No lock: the index serves searches while a refresh applies changes.
+        return self.matcher.match_many(queries)
 
     def refresh(self) -> int:
         try:

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
         50_000, ge=0, description="Hashes remembered by content SHA-256"
     )
     key_cache_seconds: float = Field(5.0, ge=0, description="API key cache (revocation delay)")
+    reveal_seconds: float = Field(
+        5.0, gt=0, le=30, description="How long a revealed item stays unblurred in the review UI"
+    )
 
     @field_validator("pdq_mode")
     @classmethod

@@ -226,14 +226,20 @@ class BankStore:
             or 0
         )
 
-    def list(self, include_retired: bool = False) -> list[Bank]:
+    def list(self, include_retired: bool = False, counts: bool = True) -> list[Bank]:
+        """Banks by name; `counts=False` skips counting live entries (a scan of the entries,
+        which the matcher's frequent refresh must not pay for)."""
         with self.store.session() as s:
-            counts = dict(
-                s.execute(
-                    select(BankEntryRow.bank_id, func.count())
-                    .where(BankEntryRow.removed_change_id.is_(None))
-                    .group_by(BankEntryRow.bank_id)
-                ).all()
+            counts = (
+                dict(
+                    s.execute(
+                        select(BankEntryRow.bank_id, func.count())
+                        .where(BankEntryRow.removed_change_id.is_(None))
+                        .group_by(BankEntryRow.bank_id)
+                    ).all()
+                )
+                if counts
+                else {}
             )
             rows = s.scalars(select(BankRow).order_by(BankRow.name)).all()
             return [

@@ -294,15 +294,25 @@ class WebSessionRow(Base):
 
 
 class RevealRow(Base):
-    """A reviewer chose to see an item unblurred: counted per reviewer per day (wellness)."""
+    """A reviewer chose to see an item unblurred: counted per reviewer per day (wellness).
+
+    The reveal is also the ticket for the unblurred rendering (0007): only a hash of the ticket
+    is kept, it expires within seconds and is served at most once (`served_at`)."""
 
     __tablename__ = "reveals"
-    __table_args__ = (Index("ix_reveals_user_at", "user_id", "at"),)
+    __table_args__ = (
+        Index("ix_reveals_user_at", "user_id", "at"),
+        Index("ux_reveals_ticket", "ticket_hash", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     match_id: Mapped[int] = mapped_column(ForeignKey("matches.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ticket_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    ticket_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    served_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    colour: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
 
 class ReviewDecisionRow(Base):

@@ -15,6 +15,7 @@ from bastion import audit, decisions
 from bastion.audit import Actor
 from bastion.decisions import Context, Signals
 from bastion.hashing import MediaHashes, PdqMode, hash_file
+from bastion.index_snapshots import open_matcher
 from bastion.matching import Matcher, MatchResult, Query
 from bastion.policy import DEFAULT_POLICY, Policy
 from bastion.store import Store
@@ -75,7 +76,7 @@ class InProcessChecker:
     def _matcher_now(self) -> Matcher:
         with self._lock:
             if self._matcher is None:
-                self._matcher = Matcher(self.store)
+                self._matcher = open_matcher(self.store)
                 self._refreshed = time.monotonic()
             elif time.monotonic() - self._refreshed >= self.refresh_seconds:
                 self._matcher.refresh()  # applies only bank changes not seen yet

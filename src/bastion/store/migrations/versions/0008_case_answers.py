@@ -1,8 +1,8 @@
 """Case answers: people's answers to guideline questions, chat facts the export lacks, and
 production marks, each with who gave it and when.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-29 13:45:00.000000
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 
 import bastion.store.types
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

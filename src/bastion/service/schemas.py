@@ -44,7 +44,7 @@ class MediaContext(BaseModel):
     )
     chat_id: str | None = Field(None, max_length=128)
     chat_type: str | None = Field(None, max_length=32)
-    member_count: int | None = Field(None, ge=0)
+    member_count: int | None = Field(None, ge=0, le=MAX_ID)
     sender_account_id: str | None = Field(None, max_length=128)
     sender_ip: str | None = Field(None, max_length=64)
     upload_time: datetime | None = None
@@ -224,7 +224,9 @@ class ChangeOut(BaseModel):
 class AllowIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    match_id: int | None = Field(None, description="Allow-list the content of this match")
+    match_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Allow-list the content of this match"
+    )
     signals: dict[str, str] | None = Field(None, description="Or these hashes")
     bank: str = Field("allow-list", description="Allow bank to add to (created if missing)")
     note: str = ""

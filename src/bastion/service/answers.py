@@ -32,6 +32,24 @@ def match_out(m: Match, match_id: int | None = None) -> MatchOut:
     )
 
 
+def recorded_match_fields(m: MatchRow, b: BankRow) -> dict[str, object]:
+    """The MatchOut fields of a recorded match (shared by replays and the matches API)."""
+    return {
+        "id": m.id,
+        "bank": b.name,
+        "bank_source": b.source,
+        "bank_kind": b.kind,
+        "entry_id": m.entry_id,
+        "signal_type": m.signal_type,
+        "value": m.value,
+        "distance": m.distance,
+        "threshold": b.pdq_threshold if m.signal_type == "pdq" else 0,
+        "category": m.category,
+        "source_label": m.source_label,
+        "variant": m.variant,
+    }
+
+
 def fresh(
     result: MatchResult, decision: Decision, hashes: Hashes, recorded: Recorded | None
 ) -> Verdict:
@@ -74,22 +92,6 @@ def replay(store: Store, sighting_id: int) -> Verdict:
                 pdq_quality=quality,
                 pdq_usable=(quality >= 50) if quality is not None else None,
             ),
-            matches=[
-                MatchOut(
-                    id=m.id,
-                    bank=b.name,
-                    bank_source=b.source,
-                    bank_kind=b.kind,
-                    entry_id=m.entry_id,
-                    signal_type=m.signal_type,
-                    value=m.value,
-                    distance=m.distance,
-                    threshold=b.pdq_threshold if m.signal_type == "pdq" else 0,
-                    category=m.category,
-                    source_label=m.source_label,
-                    variant=m.variant,
-                )
-                for m, b in rows
-            ],
+            matches=[MatchOut(**recorded_match_fields(m, b)) for m, b in rows],
             allow_listed=sighting.rule == "allow-list",
         )

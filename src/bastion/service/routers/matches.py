@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bastion import audit
 from bastion.keys import Role
+from bastion.service.answers import recorded_match_fields
 from bastion.service.auth import Principal, require, roles_extra
 from bastion.service.errors import ApiError
 from bastion.service.schemas import MatchDetail, MatchPage, RowId
@@ -40,18 +41,7 @@ def _after(cursor: str | None) -> int | None:
 
 def _detail(m: MatchRow, b: BankRow, s: SightingRow, c: ContentRow | None) -> MatchDetail:
     return MatchDetail(
-        id=m.id,
-        bank=b.name,
-        bank_source=b.source,
-        bank_kind=b.kind,
-        entry_id=m.entry_id,
-        signal_type=m.signal_type,
-        value=m.value,
-        distance=m.distance,
-        threshold=b.pdq_threshold if m.signal_type == "pdq" else 0,
-        category=m.category,
-        source_label=m.source_label,
-        variant=m.variant,
+        **recorded_match_fields(m, b),
         status=m.status,
         retroactive=m.retroactive,
         created_at=m.created_at,

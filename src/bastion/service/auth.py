@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from threading import Lock
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from bastion import keys
 from bastion.keys import ApiKey, Role
@@ -67,7 +68,9 @@ def _secret_from(request: Request) -> str | None:
     return api_key.strip() if api_key else None
 
 
-def authenticate(request: Request) -> Principal:
+async def authenticate(request: Request) -> Principal:
+    """On the event loop: a cached key costs no thread hop; a miss reads the store in the
+    thread pool, so a slow database never stalls the loop."""
     runtime = request.app.state.runtime
     secret = _secret_from(request)
     if not secret:
@@ -76,10 +79,10 @@ def authenticate(request: Request) -> Principal:
         )
     cached, key = runtime.key_cache.get(secret)
     if not cached:
-        key = keys.find_key(runtime.store, secret)
+        key = await run_in_threadpool(keys.find_key, runtime.store, secret)
         runtime.key_cache.put(secret, key)
         if key is not None:
-            runtime.note_key_use(key)
+            await run_in_threadpool(runtime.note_key_use, key)
     if key is None or not key.usable():
         raise ApiError(401, "unauthenticated", "the API key is unknown, revoked or expired")
     client = request.client.host if request.client else None
@@ -90,8 +93,8 @@ def require(*roles: Role):
     """A dependency that admits only keys with one of `roles`."""
     allowed = frozenset(roles)
 
-    def dependency(request: Request) -> Principal:
-        principal = authenticate(request)
+    async def dependency(request: Request) -> Principal:
+        principal = await authenticate(request)
         if principal.key.role not in allowed:
             raise ApiError(
                 403,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.responses import RedirectResponse, Response
 
 from bastion.service.ui import dashboard, operations, records, review_pages, signin
@@ -54,13 +55,33 @@ def install(app: FastAPI) -> None:
     def root() -> Response:
         return RedirectResponse("/ui/", 303)
 
-    @app.middleware("http")
-    async def ui_headers(request: Request, call_next):
-        response = await call_next(request)
-        if request.url.path.startswith("/ui"):
-            for name, value in SECURITY_HEADERS.items():
-                response.headers.setdefault(name, value)
-            if request.url.path.startswith("/ui/static/"):
-                response.headers["Cache-Control"] = STATIC_MAX_AGE
-                del response.headers["Pragma"]
-        return response
+    app.add_middleware(UiHeaders)
+
+
+class UiHeaders:
+    """Security and caching headers on /ui responses. Plain ASGI, and only for /ui paths:
+    an `@app.middleware("http")` wrapper costs every API request a task and a body copy."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith("/ui"):
+            await self.app(scope, receive, send)
+            return
+        static = path.startswith("/ui/static/")
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    if name.lower() not in headers:
+                        headers[name] = value
+                if static:
+                    headers["Cache-Control"] = STATIC_MAX_AGE
+                    if "pragma" in headers:
+                        del headers["Pragma"]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

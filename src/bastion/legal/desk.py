@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -150,6 +150,7 @@ def receive(
             f"the request document is over {MAX_DOCUMENT_BYTES // 2**20} MiB", "document"
         )
     rq.check_intake(intake)
+    intake = replace(intake, document_sha256=document.sha256)
     now = utcnow()
     scope = intake.requested
     with store.session() as s:

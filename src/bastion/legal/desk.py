@@ -66,7 +66,7 @@ def scope_from(raw: dict[str, Any]) -> Scope:
     )
 
 
-def _steps(request: LegalRequest) -> dict[str, Any]:
+def steps_json(request: LegalRequest) -> dict[str, Any]:
     return _plain(
         {
             "verification": asdict(request.verification) if request.verification else None,
@@ -171,7 +171,7 @@ def receive(
             created_by=actor.name,
             document_sha256=document.sha256,
             state="received",
-            steps=_steps(LegalRequest(0, intake, now, actor.name)),
+            steps=steps_json(LegalRequest(0, intake, now, actor.name)),
             version=1,
             updated_at=now,
         )
@@ -290,7 +290,7 @@ def apply(
             update(LegalRequestRow)
             .where(LegalRequestRow.id == request_id, LegalRequestRow.version == current.version)
             .values(
-                steps=_steps(after),
+                steps=steps_json(after),
                 state=after.state,
                 version=current.version + 1,
                 updated_at=utcnow(),

@@ -4,6 +4,7 @@ test also on PostgreSQL), real files, synthetic account data only."""
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from dataclasses import replace
@@ -98,7 +99,7 @@ def run_flow(store, key_path, scope=None, **kw) -> rq.LegalRequest:
 
 
 def records_in(zip_bytes: bytes) -> list[dict]:
-    with zipfile.ZipFile(__import__("io").BytesIO(zip_bytes)) as z:
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as z:
         return json.loads(z.read("data.json"))["records"]
 
 

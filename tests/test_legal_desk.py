@@ -405,3 +405,22 @@ def test_the_scope_holds_on_postgresql_too(store, key_path) -> None:
     done = run_flow(store, key_path, scope=rq.Scope(PLATFORM, NAMED, ("phone_number",), START, END))
     found = records_in(desk.document(store, done.id, "package").content)
     assert sorted(r["value"] for r in found) == sorted(phone_for(a, "inside") for a in NAMED)
+
+
+def test_migration_0009_follows_0008_and_downgrades_cleanly(store) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import inspect
+
+    from bastion.store.db import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0008")
+        assert "legal_requests" not in inspect(connection).get_table_names()
+        command.upgrade(config, "head")
+        assert {"legal_requests", "legal_documents", "account_ip_events"} <= set(
+            inspect(connection).get_table_names()
+        )

@@ -378,6 +378,8 @@ def test_quarters_parse_and_bound_correctly() -> None:
     assert (q.start, q.end) == (datetime(2026, 10, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
     with pytest.raises(transparency.QuarterError, match="2026Q3"):
         transparency.Quarter.parse("Q3 2026")
+    with pytest.raises(transparency.QuarterError, match="between 1970 and 9998"):
+        transparency.Quarter.parse("0000Q1")  # found by the API fuzz test: was a 500
 
 
 def test_a_policy_file_cannot_allow_data_the_desk_does_not_hold() -> None:

@@ -45,7 +45,10 @@ class Quarter:
         m = QUARTER.match(text.strip())
         if not m:
             raise QuarterError(f"quarter {text[:20]!r} should look like 2026Q3")
-        return cls(int(m.group(1)), int(m.group(2)))
+        year = int(m.group(1))
+        if not 1970 <= year <= 9998:
+            raise QuarterError(f"quarter {text[:20]!r}: the year must be between 1970 and 9998")
+        return cls(year, int(m.group(2)))
 
     @classmethod
     def of(cls, when: datetime) -> Quarter:

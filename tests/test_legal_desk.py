@@ -203,6 +203,8 @@ def test_the_emergency_path_discloses_first_and_requires_review_within_72_hours(
     later = rq.review(produced, DEFAULT_POLICY, "approve", "justified", "a", T, scope)
     later = rq.approve(rq.approve(later, "a", T), "b", T)
     assert not later.review_pending and later.review.retrospective
+    unjustified = rq.review(produced, DEFAULT_POLICY, "reject", "no threat to life", "a", T)
+    assert not unjustified.review_pending and unjustified.state == "produced"
 
 
 def test_intake_names_the_field_at_fault() -> None:

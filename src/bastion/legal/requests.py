@@ -179,7 +179,10 @@ class LegalRequest:
 
     @property
     def review_pending(self) -> bool:
-        """An emergency disclosure still waiting for its review or second approval."""
+        """An emergency disclosure still waiting for its review or second approval (a review
+        that finds it unjustified closes it: the finding is the record)."""
+        if self.review is not None and self.review.decision == "reject":
+            return False
         return self.production is not None and self.production.emergency and not self.approved
 
     @property

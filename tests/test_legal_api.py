@@ -17,10 +17,12 @@ from typer.testing import CliRunner
 
 from bastion import keys
 from bastion.cli import app as cli
+from bastion.hashing import hash_bytes
 from bastion.legal import signing
 from bastion.legal.requests import CHECKS
 from bastion.service.app import create_app
 from bastion.service.settings import load_settings
+from bastion.synthetic import photo_like_jpeg
 from tests.legal_support import ACCOUNTS, NAMED, PLATFORM, ip_for, phone_for
 
 INTAKE = {
@@ -327,3 +329,106 @@ def test_the_transparency_report_comes_as_json_csv_and_html(client, auth) -> Non
         client.get(f"/v1/legal/transparency?quarter={q}", headers=auth["platform"]).status_code
         == 403
     )
+
+
+def _flow_to_package(client, auth, changes: dict, review: dict | None = None) -> tuple[int, list]:
+    rid = receive(client, auth["lou"], **changes)["id"]
+    client.post(
+        f"/v1/legal/requests/{rid}/verify", json={"checks": list(CHECKS)}, headers=auth["lou"]
+    )
+    r = client.post(
+        f"/v1/legal/requests/{rid}/review",
+        json={"decision": "approve", "reasons": "within policy", **(review or {})},
+        headers=auth["lou"],
+    )
+    assert r.status_code == 200, r.text
+    for who in ("lou", "max"):
+        client.post(f"/v1/legal/requests/{rid}/approve", headers=auth[who])
+    r = client.post(f"/v1/legal/requests/{rid}/produce", headers=auth["max"])
+    assert r.status_code == 200, r.text
+    package = client.get(f"/v1/legal/requests/{rid}/package", headers=auth["lou"]).content
+    with zipfile.ZipFile(io.BytesIO(package)) as z:
+        return rid, json.loads(z.read("data.json"))["records"]
+
+
+def test_the_sender_ip_of_a_matched_upload_is_disclosable_and_an_unmatched_ones_is_not(
+    client, auth
+) -> None:
+    listed, unlisted = photo_like_jpeg(71), photo_like_jpeg(72)
+    admin = auth["admin"]
+    assert (
+        client.post("/v1/banks", json={"name": "iwf", "source": "iwf"}, headers=admin).status_code
+        == 201
+    )
+    md5 = hash_bytes(listed, "x").digests.md5
+    r = client.post(
+        "/v1/banks/iwf/entries",
+        json={"entries": [{"signal_type": "md5", "value": md5, "category": "A"}]},
+        headers=admin,
+    )
+    assert r.status_code == 200, r.text
+    client.app.state.runtime.refresh()
+    for data, message, ip in ((listed, "up-1", "192.0.2.50"), (unlisted, "up-2", "192.0.2.51")):
+        context = {
+            "platform": PLATFORM,
+            "message_id": message,
+            "sender_account_id": "acct-5",
+            "sender_ip": ip,
+        }
+        r = client.post(
+            "/v1/media",
+            files={"file": ("m.jpg", data, "image/jpeg")},
+            data={"context": json.dumps(context)},
+            headers=auth["platform"],
+        )
+        assert r.status_code == 200, r.text
+    now = datetime.now(UTC)
+    _, found = _flow_to_package(
+        client,
+        auth,
+        {
+            "accounts": ["acct-5"],
+            "data_types": ["ip_addresses"],
+            "date_from": (now - timedelta(days=1)).isoformat(),
+            "date_to": (now + timedelta(days=1)).isoformat(),
+        },
+    )
+    assert [(r["value"], r["source"]) for r in found] == [("192.0.2.50", "matched_upload")]
+
+
+def test_a_narrower_approval_is_a_partial_fulfilment(client, auth) -> None:
+    rid, found = _flow_to_package(
+        client,
+        auth,
+        {"reference": "PART-1"},
+        {"accounts": ["acct-1"], "data_types": ["ip_addresses"]},
+    )
+    assert {(r["account_id"], r["data_type"]) for r in found} == {("acct-1", "ip_addresses")}
+    r = client.post(
+        f"/v1/legal/requests/{rid}/deliver",
+        json={"method": "portal", "recipient": "DC Example"},
+        headers=auth["lou"],
+    )
+    assert r.json()["outcome"] == "partial"
+
+
+def test_an_emergency_request_is_produced_by_one_officer_and_then_awaits_review(
+    client, auth
+) -> None:
+    rid = receive(client, auth["lou"], basis="emergency", reference="EMERG-1")["id"]
+    client.post(
+        f"/v1/legal/requests/{rid}/verify", json={"checks": list(CHECKS)}, headers=auth["lou"]
+    )
+    r = client.post(f"/v1/legal/requests/{rid}/produce", headers=auth["lou"])
+    assert r.status_code == 200 and r.json()["state"] == "produced", r.text
+    assert r.json()["review_due"] is not None
+    due = client.get("/v1/legal/reminders?hours=100", headers=auth["lou"]).json()
+    assert any(m["request_id"] == rid and m["what"] == "emergency review" for m in due)
+    client.post(
+        f"/v1/legal/requests/{rid}/review",
+        json={"decision": "approve", "reasons": "threat to life confirmed"},
+        headers=auth["lou"],
+    )
+    client.post(f"/v1/legal/requests/{rid}/approve", headers=auth["lou"])
+    r = client.post(f"/v1/legal/requests/{rid}/approve", headers=auth["max"])
+    assert r.json()["review_due"] is None and r.json()["steps"]["review"]["retrospective"]

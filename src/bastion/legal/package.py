@@ -94,19 +94,25 @@ def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "@") else value
 
 
-def cover_letter(manifest: dict[str, Any]) -> bytes:
-    from bastion.reports.case.pdf import PdfUnavailable, _refuse
+def _refuse(url: str, *args: object, **kwargs: object) -> dict:
+    raise ValueError(f"the cover letter fetches nothing (asked for {url[:80]!r})")
 
+
+def cover_letter(manifest: dict[str, Any]) -> bytes:
     html = TEMPLATES.get_template("cover_letter.html").render(manifest=manifest)
+    # Importing WeasyPrint flips Pillow's LOAD_TRUNCATED_IMAGES; put it back (reports/case/pdf.py).
     from PIL import ImageFile
 
     previous = ImageFile.LOAD_TRUNCATED_IMAGES
     try:
         from weasyprint import HTML
     except (ImportError, OSError) as exc:
-        raise PackageError(str(PdfUnavailable(f"cannot load WeasyPrint: {exc}"))) from None
+        raise PackageError(
+            f"cannot load WeasyPrint ({type(exc).__name__}: {exc}); install Pango (Debian: "
+            "apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)"
+        ) from None
     finally:
-        ImageFile.LOAD_TRUNCATED_IMAGES = previous  # see reports/case/pdf.py
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
     return HTML(string=html, url_fetcher=_refuse).write_pdf()
 
 

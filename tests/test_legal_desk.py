@@ -403,7 +403,7 @@ def test_bad_account_data_is_refused_with_the_field_named(db) -> None:
         records.record_phone(db, records.PhoneNumber(PLATFORM, "a", "07700 900123", T), LEGAL_1)
 
 
-def test_the_scope_holds_on_postgresql_too(store, key_path) -> None:
+def test_the_scope_holds_on_sqlite_and_postgresql(store, key_path) -> None:
     seed_accounts(store)
     seed_matched_upload(store, "acct-4", "192.0.2.204", "pg-4")
     done = run_flow(store, key_path, scope=rq.Scope(PLATFORM, NAMED, ("phone_number",), START, END))

@@ -173,6 +173,9 @@ def test_a_court_order_goes_from_intake_to_a_verified_disclosure_with_two_approv
         headers=auth["lou"],
     )
     assert r.json()["state"] == "delivered" and r.json()["outcome"] == "fulfilled"
+    trail = json.dumps(client.get("/v1/audit?limit=500", headers=auth["auditor"]).json())
+    for secret in (*NAMED, *(ip_for(a, "inside") for a in NAMED), phone_for("acct-1", "inside")):
+        assert secret not in trail  # the auditor sees every step, not the accounts or the data
     report = client.get("/v1/legal/transparency?quarter=" + _quarter_now(), headers=auth["auditor"])
     gb = next(c for c in report.json()["countries"] if c["country"] == "GB")
     assert gb["fulfilled"] >= 1 and gb["accounts_affected"] >= 3

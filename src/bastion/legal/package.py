@@ -200,9 +200,13 @@ def produce(
         actor,
         "legal.produce",
         {
+            # Counts, not account ids or values: auditors read the trail, only `legal` the data.
             "package_sha256": document.sha256,
             "records": count,
-            "scope": _scope_json(scope),
+            "accounts": len(scope.accounts),
+            "data_types": list(scope.data_types),
+            "date_from": scope.date_from,
+            "date_to": scope.date_to,
             "emergency": not request.approved,
         },
         package=document,

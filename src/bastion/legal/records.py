@@ -120,8 +120,9 @@ def record_phone(
                 api_key_prefix=key_prefix,
             )
         )
-        # The number itself stays out of the audit trail: the trail is wider-read than the desk.
-        audit.append(s, actor.event("accounts.identifier", "account", phone.account_id))
+        # Neither the number nor the account goes into the trail: auditors read it, and which
+        # accounts the desk holds data on is for the legal role only.
+        audit.append(s, actor.event("accounts.identifier", platform=phone.platform))
 
 
 # -- what a scope selects --------------------------------------------------------------------

@@ -84,6 +84,9 @@ def concrete(path: str, sighting: int) -> str:
         .replace("{platform}", "examplegram")
         .replace("{account_id:path}", "u1")
         .replace("{report_id}", "1")
+        .replace("{request_id}", "1")
+        .replace("{kind}", "request")
+        .replace("{step}", "verify")
     )
 
 

@@ -6,6 +6,7 @@ from bastion.cli import (  # noqa: F401  (modules register their commands)
     bot,
     demo,
     hash,
+    legal,
     match,
     reports,
     scan,

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse
 
 import bastion
 from bastion.service import errors
-from bastion.service.routers import admin, banks, jobs, matches, media, reports
+from bastion.service.routers import accounts, admin, banks, jobs, legal, matches, media, reports
 from bastion.service.runtime import Runtime
 from bastion.service.settings import Settings, load_settings
 from bastion.service.ui import install as install_ui
@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
     app.add_middleware(UploadLimit, limit=settings.max_upload_bytes)
-    for module in (media, matches, banks, jobs, reports, admin):
+    for module in (media, matches, banks, jobs, reports, admin, accounts, legal):
         app.include_router(module.router)
     install_ui(app)  # the review UI under /ui; the /v1 API is unchanged
     return app

@@ -55,6 +55,7 @@ class Runtime:
         self.settings = settings
         self.store = Store.open(settings.database_url)
         self.policy = settings.policy()
+        self.disclosure_policy = settings.disclosure_policy()
         self.limits = Limits(
             max_file_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels
         )

@@ -10,6 +10,9 @@ from pathlib import Path
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bastion.legal.policy import DEFAULT_POLICY as DEFAULT_DISCLOSURE_POLICY
+from bastion.legal.policy import DisclosurePolicy
+from bastion.legal.policy import PolicyError as DisclosurePolicyError
 from bastion.policy import DEFAULT_POLICY, Policy, PolicyError
 
 
@@ -34,6 +37,15 @@ class Settings(BaseSettings):
         50_000, ge=0, description="Hashes remembered by content SHA-256"
     )
     key_cache_seconds: float = Field(5.0, ge=0, description="API key cache (revocation delay)")
+    legal_signing_key: Path | None = Field(
+        None, description="Ed25519 private key (PEM) that signs disclosure packages"
+    )
+    legal_policy_file: Path | None = Field(
+        None, description="JSON disclosure policy (default: IP addresses and phone numbers)"
+    )
+    account_retention_days: int = Field(
+        365, ge=1, description="Days the desk keeps account identifiers and IP events"
+    )
     reveal_seconds: float = Field(
         5.0, gt=0, le=30, description="How long a revealed item stays unblurred in the review UI"
     )
@@ -51,6 +63,18 @@ class Settings(BaseSettings):
         if value is not None and not value.is_file():
             raise ValueError(f"{value} is not a file")
         return value
+
+    @field_validator("legal_policy_file", "legal_signing_key")
+    @classmethod
+    def _legal_file_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{value} is not a file")
+        return value
+
+    def disclosure_policy(self) -> DisclosurePolicy:
+        if self.legal_policy_file is None:
+            return DEFAULT_DISCLOSURE_POLICY
+        return DisclosurePolicy.load(self.legal_policy_file)
 
     def policy(self) -> Policy:
         return Policy.load(self.policy_file) if self.policy_file else DEFAULT_POLICY
@@ -74,11 +98,12 @@ def load_settings(config_file: Path | None = None, **overrides: object) -> Setti
             **{**from_file, **{k: v for k, v in overrides.items() if v is not None}}
         )
         settings.policy()
+        settings.disclosure_policy()
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
         )
         raise SettingsError(f"invalid settings ({problems})") from None
-    except PolicyError as exc:
+    except (PolicyError, DisclosurePolicyError) as exc:
         raise SettingsError(str(exc)) from None
     return settings

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bastion.store.types import BigId, UTCDateTime
@@ -582,3 +593,89 @@ class CaseProductionMarkRow(Base):
     withdrawn_by: Mapped[str | None] = mapped_column(Text, nullable=True)
     withdrawn_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     source: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# -- the lawful-request desk (0009) ----------------------------------------------------------
+
+
+class AccountIdentifierRow(Base):
+    """An identifier the platform recorded for an account (the phone number), with when it was
+    observed; kept only for the desk and purged after the retention period."""
+
+    __tablename__ = "account_identifiers"
+    __table_args__ = (Index("ix_account_identifiers_account", "platform", "account_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    account_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(64))
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    api_key_prefix: Mapped[str | None] = mapped_column(String(24), nullable=True)
+
+
+class AccountIpEventRow(Base):
+    """An IP address an account used, when, and for what (sign-up, login, upload)."""
+
+    __tablename__ = "account_ip_events"
+    __table_args__ = (Index("ix_account_ip_events_account", "platform", "account_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    account_id: Mapped[str] = mapped_column(String(128))
+    ip: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    api_key_prefix: Mapped[str | None] = mapped_column(String(24), nullable=True)
+
+
+class LegalRequestRow(Base):
+    """A lawful request and each step taken on it. The steps are JSON records written by the
+    pure state machine in bastion.legal.requests; `version` makes concurrent steps conflict
+    instead of overwriting each other (two approvals at once, say)."""
+
+    __tablename__ = "legal_requests"
+    __table_args__ = (
+        Index("ix_legal_requests_state", "state"),
+        Index("ix_legal_requests_received", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    reference: Mapped[str] = mapped_column(String(128))
+    authority: Mapped[str] = mapped_column(Text)
+    country: Mapped[str] = mapped_column(String(2))
+    officer: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str] = mapped_column(Text)
+    basis: Mapped[str] = mapped_column(String(32))
+    platform: Mapped[str] = mapped_column(String(64))
+    accounts: Mapped[list[str]] = mapped_column(JSON)
+    data_types: Mapped[list[str]] = mapped_column(JSON)
+    date_from: Mapped[datetime] = mapped_column(UTCDateTime())
+    date_to: Mapped[datetime] = mapped_column(UTCDateTime())
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(Text)
+    document_sha256: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    steps: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LegalDocumentRow(Base):
+    """A file of a request: the request document as received, and the disclosure package."""
+
+    __tablename__ = "legal_documents"
+    __table_args__ = (UniqueConstraint("request_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("legal_requests.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(Text)
+    media_type: Mapped[str] = mapped_column(String(128))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigId)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

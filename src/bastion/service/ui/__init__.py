@@ -12,11 +12,25 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.responses import RedirectResponse, Response
 
-from bastion.service.ui import dashboard, operations, records, review_pages, signin
+from bastion.service.ui import (
+    dashboard,
+    legal_pages,
+    operations,
+    records,
+    review_pages,
+    signin,
+)
 from bastion.service.ui.rendering import HERE, SECURITY_HEADERS, is_htmx, render
 from bastion.service.ui.session import CsrfRejected, Forbidden, SignInRequired
 
-ROUTERS = (signin.router, dashboard.router, review_pages.router, records.router, operations.router)
+ROUTERS = (
+    signin.router,
+    dashboard.router,
+    review_pages.router,
+    records.router,
+    operations.router,
+    legal_pages.router,
+)
 STATIC_MAX_AGE = "public, max-age=3600"
 
 

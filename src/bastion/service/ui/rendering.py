@@ -38,7 +38,9 @@ NAV = (
     ("Review", "/ui/review", session.REVIEWERS),
     ("Matches", "/ui/matches", session.READERS),
     ("Deliveries", "/ui/deliveries", session.DELIVERIES),
+    ("Legal desk", "/ui/legal", session.LEGAL_DESK),
     ("Reports", "/ui/reports", session.REPORTS),
+    ("Transparency", "/ui/transparency", session.TRANSPARENCY),
     ("Audit", "/ui/audit", session.AUDITORS),
 )
 

@@ -1,0 +1,182 @@
+"""The lawful-request desk in a real browser (Debian's Chromium through Playwright) against a
+real `bastion serve`: a legal officer records a court order, verifies it, reviews it against
+the policy and approves; a second officer approves and produces the signed package; the package
+verifies with `bastion legal verify`; delivery is recorded; an auditor sees the quarter's
+transparency report count it, and cannot open the request. All account data is synthetic."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+import zipfile
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bastion import people
+from bastion.legal import signing
+from bastion.store import Store
+from tests.legal_support import ACCOUNTS, NAMED, PLATFORM, ip_for, phone_for
+from tests.service_support import Service, start_service
+from tests.test_ui_browser import ARGS, CHROMIUM, PASSWORD, _playwright, sign_in
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory) -> Service:
+    home = tmp_path_factory.mktemp("legal-browser")
+    key = home / "signing.pem"
+    signing.generate(key)
+    url = f"sqlite:///{home / 'bastion.db'}"
+    store = Store.open(url)
+    people.create_user(store, "lou", "legal", PASSWORD, "Lou Legal")
+    people.create_user(store, "max", "legal", PASSWORD, "Max Legal")
+    people.create_user(store, "audrey", "auditor", PASSWORD, "Audrey Auditor")
+    store.close()
+    svc = start_service(url, home, extra_env={"BASTION_LEGAL_SIGNING_KEY": str(key)})
+    svc.key = key
+    with svc.client("platform") as platform:
+        events = [
+            {"platform": PLATFORM, "account_id": a, "ip": ip_for(a, w), "action": "login", "at": at}
+            for a in ACCOUNTS
+            for w, at in (("inside", "2026-07-15T12:00:00Z"), ("after", "2026-08-10T00:00:00Z"))
+        ]
+        assert platform.post("/v1/accounts/ip-events", json={"events": events}).status_code == 201
+        for a in ACCOUNTS:
+            r = platform.post(
+                "/v1/accounts/phone-numbers",
+                json={
+                    "platform": PLATFORM,
+                    "account_id": a,
+                    "phone_number": phone_for(a, "inside"),
+                    "observed_at": "2026-07-15T12:00:00Z",
+                },
+            )
+            assert r.status_code == 201
+    yield svc
+    svc.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with _playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+def new_page(browser, service):
+    context = browser.new_context(
+        base_url=service.url, viewport={"width": 1400, "height": 1000}, accept_downloads=True
+    )
+    return context.new_page()
+
+
+def test_a_court_order_goes_from_intake_to_a_verified_disclosure_and_the_report(
+    browser, service, tmp_path
+) -> None:
+    lou = new_page(browser, service)
+    sign_in(lou, "lou", "/ui/legal/new")
+    lou.wait_for_url("**/ui/legal/new")
+    deadline = (datetime.now(UTC) + timedelta(days=10)).strftime("%Y-%m-%d")
+    for name, value in {
+        "reference": "CO/2026/0042",
+        "authority": "Example Constabulary",
+        "country": "GB",
+        "officer": "DC Example",
+        "contact": "dc.example@police.example",
+        "platform": PLATFORM,
+        "deadline": deadline,
+        "date_from": "2026-07-01",
+        "date_to": "2026-08-01",
+    }.items():
+        lou.fill(f"[name={name}]", value)
+    lou.select_option("select[name=basis]", "court_order")
+    lou.fill("textarea[name=accounts]", "\n".join(NAMED))
+    lou.check("input[name=data_types][value=ip_addresses]")
+    lou.check("input[name=data_types][value=phone_number]")
+    lou.set_input_files(
+        "input[name=document]",
+        {"name": "order.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 synthetic order"},
+    )
+    lou.click("#intake-form button[type=submit]")
+    lou.wait_for_selector("#step-done")
+    request_path = lou.url.split("?")[0].removeprefix(service.url)
+
+    for key in ("identity", "channel", "document"):
+        lou.check(f"#verify-form input[value={key}]")
+    lou.click("#verify-form button[type=submit]")
+    lou.wait_for_selector("#review-form")
+    lou.fill(
+        "#review-form textarea[name=reasons]",
+        "Valid court order; IP addresses and phone numbers only.",
+    )
+    lou.click("#review-form button[type=submit]")
+    lou.wait_for_selector("#approve-form")
+    lou.click("#approve-form button[type=submit]")
+    lou.wait_for_selector("#approved-by-me")
+    assert lou.locator("#produce-form").count() == 0  # one approval produces nothing
+
+    max_ = new_page(browser, service)
+    sign_in(max_, "max", request_path)
+    max_.wait_for_url(f"**{request_path}")
+    max_.click("#approve-form button[type=submit]")
+    max_.wait_for_selector("#produce-form")
+    max_.click("#produce-form button[type=submit]")
+    max_.wait_for_selector("#package-link")
+    with max_.expect_download() as download:
+        max_.click("#package-link")
+    package = tmp_path / "disclosure.zip"
+    download.value.save_as(package)
+    checked = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bastion",
+            "legal",
+            "verify",
+            str(package),
+            "--public-key",
+            str(service.key.with_suffix(".pub.pem")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "BASTION_HOME": str(tmp_path)},
+    )
+    assert checked.returncode == 0 and "OK" in checked.stdout, checked.stdout + checked.stderr
+    with zipfile.ZipFile(package) as z:
+        rows = list(csv.DictReader(io.StringIO(z.read("data.csv").decode())))
+    assert {r["account_id"] for r in rows} == set(NAMED)
+    assert {r["value"] for r in rows} == {ip_for(a, "inside") for a in NAMED} | {
+        phone_for(a, "inside") for a in NAMED
+    }
+
+    max_.fill("#deliver-form input[name=method]", "the authority's disclosure portal")
+    max_.click("#deliver-form button[type=submit]")
+    max_.wait_for_selector("text=Closed: fulfilled")
+    max_.goto("/ui/legal")
+    assert "delivered" in max_.locator("#legal-requests").inner_text().lower()
+
+    audrey = new_page(browser, service)
+    sign_in(audrey, "audrey", "/ui/transparency")
+    audrey.wait_for_url("**/ui/transparency")
+    gb = audrey.locator("#country-GB").inner_text().split()
+    assert gb == ["GB", "1", "1", "0", "0", "0", "3"]  # received, fulfilled, ..., accounts
+    assert audrey.locator("svg.svg-chart rect.k-fulfilled").count() == 1
+    audrey.goto(request_path)
+    assert "Not available" in audrey.content()
+    audrey.goto("/ui/audit?target_type=legal_request")
+    trail = audrey.locator("table.audit-table").inner_text()
+    for action in (
+        "legal.receive",
+        "legal.verify",
+        "legal.review",
+        "legal.approve",
+        "legal.produce",
+        "legal.deliver",
+        "legal.package.read",
+    ):
+        assert action in trail, action

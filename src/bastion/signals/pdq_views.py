@@ -1,0 +1,152 @@
+"""Query-side views of a picture: extra PDQ hashes that catch copies plain PDQ misses.
+
+Known pictures are re-shared altered. Hotline lists hold one PDQ hash of the original, so any
+robustness has to come from the query side: Bastion hashes a few *views* of the picture it is
+asked about and searches each of them at the bank's threshold. Measured on benign images
+(bench/robustness.py, docs/robustness.md):
+
+* the 8 dihedral variants of the plain hash (free: the same DCT) catch rotations by 90
+  degrees and mirrors, which plain PDQ never matches;
+* `trimmed`: the hash of the content rectangle once uniform or blurred bars and screenshot
+  frames are cut away (`content_box`); a letterboxed copy shares no framing with the original,
+  so plain PDQ misses every one;
+* `zoom-out`: the picture padded back out on every side with its mirrored edge
+  (`zoom_out`), so that a copy cropped by a few percent is framed roughly as the original was
+  before PDQ's 64x64 downsample; plain PDQ misses nearly every crop beyond 3 percent.
+
+Views never leave the process: hotline lists and the store keep plain PDQ, so nothing changes
+for exchange or persistence. Everything here is pure and works on a luminance plane.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bastion.signals.pdq import DIHEDRAL_NAMES, MIN_HASHABLE_DIM, PdqHash, pdq_from_luma
+
+TRIMMED = "trimmed"
+ZOOM_OUT = "zoom-out"
+VIEW_NAMES: tuple[str, ...] = (*DIHEDRAL_NAMES, TRIMMED, ZOOM_OUT)
+
+# How a row or column of a border looks: nearly every pixel differs from its neighbour by
+# less than FLAT_STEP grey levels (a solid or a strongly blurred bar, after JPEG), or nearly
+# every pixel sits within FLAT_STEP of the line's median (a solid bar carrying a few icons or
+# a line of status text, as in a screenshot's frame).
+FLAT_STEP = 3.0
+FLAT_SHARE = 0.93
+# A cut smaller than this share of a side is ignored (JPEG edge noise, a one-pixel frame);
+# a content box smaller than this share of a side is not trusted (a mostly flat picture).
+MIN_BORDER = 0.02
+MIN_CONTENT = 0.4
+# The zoom-out pads this share of the width (height) on each side: a centre crop of 5 to 10%
+# of each side is framed back near where the original's 64x64 cells were.
+ZOOM_PAD = 0.04
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A rectangle of a plane, rows [top, bottom) and columns [left, right)."""
+
+    top: int
+    bottom: int
+    left: int
+    right: int
+
+
+@dataclass(frozen=True, slots=True)
+class PdqView:
+    """One view of a picture and its PDQ hash. `name` is a dihedral variant or a VIEW_NAMES
+    extra; `hash` is the hash to search for that view."""
+
+    name: str
+    hex: str
+    quality: int
+
+
+def _flat_lines(plane: np.ndarray) -> np.ndarray:
+    """For each row of `plane`: does it look like part of a border (see FLAT_STEP)?"""
+    steps = np.abs(np.diff(plane, axis=1))
+    smooth = (steps < FLAT_STEP).mean(axis=1) >= FLAT_SHARE
+    median = np.median(plane, axis=1, keepdims=True)
+    solid = (np.abs(plane - median) < FLAT_STEP).mean(axis=1) >= FLAT_SHARE
+    return smooth | solid
+
+
+def _run_length(flags: np.ndarray) -> int:
+    """How many leading entries of `flags` are True."""
+    falses = np.flatnonzero(~flags)
+    return int(falses[0]) if falses.size else len(flags)
+
+
+def content_box(luma: np.ndarray) -> Box | None:
+    """The picture inside bars or a frame, or None when there is no border worth cutting.
+
+    Rows are tested first (letterbox, status and navigation bars), then columns within the
+    remaining rows (pillarbox, side margins), so a frame on all four sides is found.
+    """
+    plane = np.asarray(luma, dtype=np.float32)
+    rows, cols = plane.shape
+    if rows < MIN_HASHABLE_DIM or cols < MIN_HASHABLE_DIM:
+        return None
+    flat_rows = _flat_lines(plane)
+    top = _run_length(flat_rows)
+    bottom = rows - _run_length(flat_rows[::-1])
+    if bottom - top < MIN_CONTENT * rows:
+        return None
+    flat_cols = _flat_lines(plane[top:bottom].T)
+    left = _run_length(flat_cols)
+    right = cols - _run_length(flat_cols[::-1])
+    if right - left < MIN_CONTENT * cols:
+        return None
+    cut_rows = max(top, rows - bottom) >= MIN_BORDER * rows
+    cut_cols = max(left, cols - right) >= MIN_BORDER * cols
+    if not (cut_rows or cut_cols):
+        return None
+    return Box(top, bottom, left, right)
+
+
+def zoom_out(luma: np.ndarray, pad: float = ZOOM_PAD) -> np.ndarray:
+    """The plane with `pad` of its width (height) added on the left and right (top and
+    bottom), mirrored from the edge: a guess at what a crop cut away that keeps the crop's
+    content where the original's framing put it."""
+    if not 0 < pad < 0.5:
+        raise ValueError(f"zoom-out pad must be between 0 and 0.5 of a side, got {pad}")
+    plane = np.asarray(luma, dtype=np.float32)
+    rows, cols = plane.shape
+    dy = min(rows - 1, max(1, round(rows * pad)))
+    dx = min(cols - 1, max(1, round(cols * pad)))
+    return np.pad(plane, ((dy, dy), (dx, dx)), mode="symmetric")
+
+
+def _hash_plane(plane: np.ndarray, scale: tuple[float, float]) -> PdqHash:
+    """PDQ of a (cut or padded) reduced plane standing for a picture `scale` times larger."""
+    rows, cols = plane.shape
+    full = (max(cols, round(cols * scale[0])), max(rows, round(rows * scale[1])))
+    return pdq_from_luma(plane, full, scale)
+
+
+def views_of_luma(
+    luma: np.ndarray,
+    plain: PdqHash,
+    scale: tuple[float, float] = (1.0, 1.0),
+) -> tuple[PdqView, ...]:
+    """Every view Bastion searches for a picture: the 8 dihedral variants of `plain` (the
+    hash already computed for the whole picture), `trimmed` when a border was found, and
+    `zoom-out` of the trimmed content (or of the whole picture). At most 10 lookups."""
+    views = [
+        PdqView(name, hex_, plain.quality)
+        for name, hex_ in zip(DIHEDRAL_NAMES, plain.dihedral, strict=False)
+    ]
+    plane = np.asarray(luma, dtype=np.float32)
+    if min(plane.shape) < MIN_HASHABLE_DIM:
+        return tuple(views)
+    box = content_box(plane)
+    if box is not None:
+        plane = plane[box.top : box.bottom, box.left : box.right]
+        trimmed = _hash_plane(plane, scale)
+        views.append(PdqView(TRIMMED, trimmed.hex, trimmed.quality))
+    zoomed = _hash_plane(zoom_out(plane), scale)
+    views.append(PdqView(ZOOM_OUT, zoomed.hex, zoomed.quality))
+    return tuple(views)

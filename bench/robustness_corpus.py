@@ -11,7 +11,6 @@ shapes of many sizes, local texture and noise, each drawn from its own seed.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,29 +91,21 @@ def _rgb(path: Path, max_side: int) -> Image.Image:
     return rgb
 
 
-def reference_bases(max_side: int = 1024) -> list[Base]:
+def reference_base(name: str, max_side: int = 1024) -> Base | None:
+    """One of REFERENCE_FILES, or None when the reference set is not beside the project."""
     root = reference_root()
-    if root is None:
-        return []
-    images = root / "pdq" / "images"
-    return [
-        Base(f"ref:{name}", _rgb(images / name, max_side))
-        for name in REFERENCE_FILES
-        if (images / name).exists()
-    ]
+    path = root / "pdq" / "images" / name if root else None
+    return Base(f"ref:{name}", _rgb(path, max_side)) if path and path.exists() else None
 
 
-def skimage_bases(max_side: int = 1024) -> list[Base]:
+def skimage_base(name: str, max_side: int = 1024) -> Base | None:
+    """One of SKIMAGE_FILES, or None without scikit-image (pip install -e '.[bench]')."""
     try:
         import skimage.data
     except ImportError:
-        return []
-    folder = Path(skimage.data.data_dir)
-    return [
-        Base(f"skimage:{name}", _rgb(folder / name, max_side))
-        for name in SKIMAGE_FILES
-        if (folder / name).exists()
-    ]
+        return None
+    path = Path(skimage.data.data_dir) / name
+    return Base(f"skimage:{name}", _rgb(path, max_side)) if path.exists() else None
 
 
 def _field(rng: np.random.Generator, width: int, height: int) -> Image.Image:
@@ -188,8 +179,3 @@ def scene(seed: int, size: tuple[int, int] | None = None) -> Image.Image:
         ImageFilter.GaussianBlur(radius=rng.uniform(0.5, 4) * min(width, height) / 480)
     )
     return Image.fromarray(_texture(rng, np.asarray(image)), "RGB")
-
-
-def generated_bases(count: int, seed0: int = 0) -> Iterator[Base]:
-    for i in range(count):
-        yield Base(f"scene:{seed0 + i}", scene(seed0 + i))

@@ -28,7 +28,9 @@ from bastion.signals.pdq import DIHEDRAL_NAMES, MIN_HASHABLE_DIM, PdqHash, pdq_f
 
 TRIMMED = "trimmed"
 ZOOM_OUT = "zoom-out"
-VIEW_NAMES: tuple[str, ...] = (*DIHEDRAL_NAMES, TRIMMED, ZOOM_OUT)
+ZOOM_OUT_WIDE = "zoom-out-wide"
+VIEW_NAMES: tuple[str, ...] = (*DIHEDRAL_NAMES, TRIMMED, ZOOM_OUT, ZOOM_OUT_WIDE)
+MAX_VIEWS = 10
 
 # How a row or column of a border looks: nearly every pixel differs from its neighbour by
 # less than FLAT_STEP grey levels (a solid or a strongly blurred bar, after JPEG), or nearly
@@ -39,10 +41,12 @@ FLAT_SHARE = 0.93
 # A cut smaller than this share of a side is ignored (JPEG edge noise, a one-pixel frame);
 # a content box smaller than this share of a side is not trusted (a mostly flat picture).
 MIN_BORDER = 0.02
-MIN_CONTENT = 0.4
-# The zoom-out pads this share of the width (height) on each side: a centre crop of 5 to 10%
-# of each side is framed back near where the original's 64x64 cells were.
-ZOOM_PAD = 0.04
+MIN_CONTENT = 0.25
+# The zoom-outs pad this share of the width (height) on each side: ZOOM_PAD frames a centre
+# crop of about 5% (2.5% a side) back near where the original's 64x64 cells were, ZOOM_PAD_WIDE
+# one of about 10%. Chosen by measurement (bench/robustness.py), not by theory.
+ZOOM_PAD = 0.03
+ZOOM_PAD_WIDE = 0.055
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +71,9 @@ class PdqView:
 
 def _flat_lines(plane: np.ndarray) -> np.ndarray:
     """For each row of `plane`: does it look like part of a border (see FLAT_STEP)?"""
-    steps = np.abs(np.diff(plane, axis=1))
-    smooth = (steps < FLAT_STEP).mean(axis=1) >= FLAT_SHARE
+    # Second differences: a blurred bar may still climb steeply, but it never bends sharply.
+    bends = np.abs(np.diff(plane, n=2, axis=1))
+    smooth = (bends < FLAT_STEP).mean(axis=1) >= FLAT_SHARE
     median = np.median(plane, axis=1, keepdims=True)
     solid = (np.abs(plane - median) < FLAT_STEP).mean(axis=1) >= FLAT_SHARE
     return smooth | solid
@@ -109,15 +114,16 @@ def content_box(luma: np.ndarray) -> Box | None:
 
 def zoom_out(luma: np.ndarray, pad: float = ZOOM_PAD) -> np.ndarray:
     """The plane with `pad` of its width (height) added on the left and right (top and
-    bottom), mirrored from the edge: a guess at what a crop cut away that keeps the crop's
-    content where the original's framing put it."""
+    bottom), repeating the edge pixels: a guess at what a crop cut away that puts the crop's
+    content back where the original's framing had it. (Measured: repeating the edge beats
+    mirroring it, 0.80 against 0.60 recall on 5% crops at a 4% pad.)"""
     if not 0 < pad < 0.5:
         raise ValueError(f"zoom-out pad must be between 0 and 0.5 of a side, got {pad}")
     plane = np.asarray(luma, dtype=np.float32)
     rows, cols = plane.shape
-    dy = min(rows - 1, max(1, round(rows * pad)))
-    dx = min(cols - 1, max(1, round(cols * pad)))
-    return np.pad(plane, ((dy, dy), (dx, dx)), mode="symmetric")
+    dy = max(1, round(rows * pad))
+    dx = max(1, round(cols * pad))
+    return np.pad(plane, ((dy, dy), (dx, dx)), mode="edge")
 
 
 def _hash_plane(plane: np.ndarray, scale: tuple[float, float]) -> PdqHash:
@@ -132,9 +138,10 @@ def views_of_luma(
     plain: PdqHash,
     scale: tuple[float, float] = (1.0, 1.0),
 ) -> tuple[PdqView, ...]:
-    """Every view Bastion searches for a picture: the 8 dihedral variants of `plain` (the
-    hash already computed for the whole picture), `trimmed` when a border was found, and
-    `zoom-out` of the trimmed content (or of the whole picture). At most 10 lookups."""
+    """Every view Bastion searches for a picture, at most MAX_VIEWS lookups: the 8 dihedral
+    variants of `plain` (the hash already computed for the whole picture); then, when a border
+    was found, `trimmed` and `zoom-out` of the trimmed content (a letterboxed copy is seldom
+    also cropped); otherwise `zoom-out` and `zoom-out-wide` of the whole picture."""
     views = [
         PdqView(name, hex_, plain.quality)
         for name, hex_ in zip(DIHEDRAL_NAMES, plain.dihedral, strict=False)
@@ -145,8 +152,14 @@ def views_of_luma(
     box = content_box(plane)
     if box is not None:
         plane = plane[box.top : box.bottom, box.left : box.right]
-        trimmed = _hash_plane(plane, scale)
-        views.append(PdqView(TRIMMED, trimmed.hex, trimmed.quality))
-    zoomed = _hash_plane(zoom_out(plane), scale)
-    views.append(PdqView(ZOOM_OUT, zoomed.hex, zoomed.quality))
+        views.append(_view(TRIMMED, plane, scale))
+        views.append(_view(ZOOM_OUT, zoom_out(plane, ZOOM_PAD), scale))
+    else:
+        views.append(_view(ZOOM_OUT, zoom_out(plane, ZOOM_PAD), scale))
+        views.append(_view(ZOOM_OUT_WIDE, zoom_out(plane, ZOOM_PAD_WIDE), scale))
     return tuple(views)
+
+
+def _view(name: str, plane: np.ndarray, scale: tuple[float, float]) -> PdqView:
+    hashed = _hash_plane(plane, scale)
+    return PdqView(name, hashed.hex, hashed.quality)

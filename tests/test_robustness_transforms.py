@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from bench import transforms as t
 from bench.robustness_corpus import scene
+from PIL import Image
 
 
 @pytest.fixture(scope="module")

@@ -42,6 +42,7 @@ FLAT_SHARE = 0.93
 # a content box smaller than this share of a side is not trusted (a mostly flat picture).
 MIN_BORDER = 0.02
 MIN_CONTENT = 0.25
+MIN_DETAIL_RUN = 0.03
 # The zoom-outs pad this share of the width (height) on each side: ZOOM_PAD frames a centre
 # crop of about 5% (2.5% a side) back near where the original's 64x64 cells were, ZOOM_PAD_WIDE
 # one of about 10%. Chosen by measurement (bench/robustness.py), not by theory.
@@ -79,10 +80,16 @@ def _flat_lines(plane: np.ndarray) -> np.ndarray:
     return smooth | solid
 
 
-def _run_length(flags: np.ndarray) -> int:
-    """How many leading entries of `flags` are True."""
-    falses = np.flatnonzero(~flags)
-    return int(falses[0]) if falses.size else len(flags)
+def _border_depth(flat: np.ndarray) -> int:
+    """Where the picture starts: the first run of MIN_DETAIL_RUN (share of the side) lines
+    that are not flat. Thinner detail nearer the edge (a status bar's clock and icons, a
+    caption line) is part of the frame."""
+    run = max(2, round(len(flat) * MIN_DETAIL_RUN))
+    detail = (~flat).astype(np.int32)
+    if len(detail) < run:
+        return 0
+    full = np.flatnonzero(np.convolve(detail, np.ones(run, dtype=np.int32), "valid") == run)
+    return int(full[0]) if full.size else len(flat)
 
 
 def content_box(luma: np.ndarray) -> Box | None:
@@ -96,13 +103,13 @@ def content_box(luma: np.ndarray) -> Box | None:
     if rows < MIN_HASHABLE_DIM or cols < MIN_HASHABLE_DIM:
         return None
     flat_rows = _flat_lines(plane)
-    top = _run_length(flat_rows)
-    bottom = rows - _run_length(flat_rows[::-1])
+    top = _border_depth(flat_rows)
+    bottom = rows - _border_depth(flat_rows[::-1])
     if bottom - top < MIN_CONTENT * rows:
         return None
     flat_cols = _flat_lines(plane[top:bottom].T)
-    left = _run_length(flat_cols)
-    right = cols - _run_length(flat_cols[::-1])
+    left = _border_depth(flat_cols)
+    right = cols - _border_depth(flat_cols[::-1])
     if right - left < MIN_CONTENT * cols:
         return None
     cut_rows = max(top, rows - bottom) >= MIN_BORDER * rows

@@ -70,14 +70,37 @@ class PdqView:
     quality: int
 
 
-def _flat_lines(plane: np.ndarray) -> np.ndarray:
-    """For each row of `plane`: does it look like part of a border (see FLAT_STEP)?"""
-    # Second differences: a blurred bar may still climb steeply, but it never bends sharply.
-    bends = np.abs(np.diff(plane, n=2, axis=1))
-    smooth = (bends < FLAT_STEP).mean(axis=1) >= FLAT_SHARE
+def _flat_lines(plane: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each row of `plane`: is it solid (nearly every pixel within FLAT_STEP of the row's
+    median: a bar, perhaps with a few icons) and is it smooth (nearly every second difference
+    below FLAT_STEP: a blurred bar, which may climb steeply but never bends sharply)?"""
     median = np.median(plane, axis=1, keepdims=True)
     solid = (np.abs(plane - median) < FLAT_STEP).mean(axis=1) >= FLAT_SHARE
-    return smooth | solid
+    bends = np.abs(np.diff(plane, n=2, axis=1))
+    smooth = (bends < FLAT_STEP).mean(axis=1) >= FLAT_SHARE
+    return solid, solid | smooth
+
+
+def _edge(plane: np.ndarray, depth: int) -> int:
+    """The depth moved to the strongest change between neighbouring lines nearby: JPEG rings
+    a line or two either side of a bar's edge, and a line off moves the hash several bits."""
+    reach = max(2, round(len(plane) * 0.01))
+    lo, hi = max(1, depth - reach), min(len(plane) - 1, depth + reach)
+    if lo > hi:
+        return depth
+    change = np.abs(plane[lo : hi + 1] - plane[lo - 1 : hi]).mean(axis=1)
+    return lo + int(np.argmax(change))
+
+
+def _depth(plane: np.ndarray) -> int:
+    """How many lines at the start of `plane` are border. Solid bars are trusted first (they
+    stop exactly at the picture); only without them are blurred bars looked for, since a
+    picture's own smooth sky or wall looks like one."""
+    solid, flat = _flat_lines(plane)
+    depth = _border_depth(solid)
+    if depth < MIN_BORDER * len(plane):
+        depth = _border_depth(flat)
+    return _edge(plane, depth) if depth >= MIN_BORDER * len(plane) else 0
 
 
 def _border_depth(flat: np.ndarray) -> int:
@@ -102,14 +125,13 @@ def content_box(luma: np.ndarray) -> Box | None:
     rows, cols = plane.shape
     if rows < MIN_HASHABLE_DIM or cols < MIN_HASHABLE_DIM:
         return None
-    flat_rows = _flat_lines(plane)
-    top = _border_depth(flat_rows)
-    bottom = rows - _border_depth(flat_rows[::-1])
+    top = _depth(plane)
+    bottom = rows - _depth(plane[::-1])
     if bottom - top < MIN_CONTENT * rows:
         return None
-    flat_cols = _flat_lines(plane[top:bottom].T)
-    left = _border_depth(flat_cols)
-    right = cols - _border_depth(flat_cols[::-1])
+    columns = plane[top:bottom].T
+    left = _depth(columns)
+    right = cols - _depth(columns[::-1])
     if right - left < MIN_CONTENT * cols:
         return None
     cut_rows = max(top, rows - bottom) >= MIN_BORDER * rows

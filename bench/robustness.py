@@ -157,17 +157,21 @@ def false_rows(hits: dict[str, np.ndarray], config: frozenset[str], own: int) ->
     return {int(r) for name, rows in hits.items() if name in config for r in rows if r != own}
 
 
-def time_cost(samples: list[bytes]) -> tuple[float, float]:
-    """Milliseconds per picture: plain PDQ alone, and PDQ with every view (same decode)."""
-
-    def run(fn) -> float:
-        started = time.perf_counter()
+def time_cost(samples: list[bytes], repeats: int = 3) -> tuple[float, float]:
+    """Median milliseconds per picture: plain PDQ alone, and PDQ with every view (same
+    decode). The two are timed alternately, picture by picture, so that a busy machine
+    slows both alike."""
+    plain: list[float] = []
+    views: list[float] = []
+    for data in samples[:5]:
+        compute_pdq_views(data, "warm-up")
+    for _ in range(repeats):
         for data in samples:
-            fn(data, "timing")
-        return (time.perf_counter() - started) * 1000 / len(samples)
-
-    run(compute_pdq_views)  # warm the operator caches both paths share
-    return run(compute_pdq), run(compute_pdq_views)
+            for fn, times in ((compute_pdq, plain), (compute_pdq_views, views)):
+                started = time.perf_counter()
+                fn(data, "timing")
+                times.append((time.perf_counter() - started) * 1000)
+    return float(np.median(plain)), float(np.median(views))
 
 
 def pct(values: list[bool]) -> str:
@@ -273,7 +277,7 @@ def main() -> None:
     samples = [encode(scene(100_000 + i), "JPEG", 90) for i in range(100)]
     plain_ms, views_ms = time_cost(samples)
     print(
-        f"\nHashing time, one process, 100 generated 640x480-class JPEGs: plain PDQ "
+        f"\nHashing time, one process, 100 generated 640x480-class JPEGs, median of 3: plain PDQ "
         f"{plain_ms:.1f} ms/picture, PDQ with all views {views_ms:.1f} ms/picture "
         f"({views_ms / plain_ms:.2f}x the plain baseline). Whole run: {hashing_s:.0f} s "
         f"hashing on {args.workers} processes."

@@ -74,7 +74,8 @@ def _flat_lines(plane: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each row of `plane`: is it solid (nearly every pixel within FLAT_STEP of the row's
     median: a bar, perhaps with a few icons) and is it smooth (nearly every second difference
     below FLAT_STEP: a blurred bar, which may climb steeply but never bends sharply)?"""
-    median = np.median(plane, axis=1, keepdims=True)
+    # The median of 64-odd samples a line is as good a "bar colour" and 8x cheaper.
+    median = np.median(plane[:, :: max(1, plane.shape[1] // 64)], axis=1, keepdims=True)
     solid = (np.abs(plane - median) < FLAT_STEP).mean(axis=1) >= FLAT_SHARE
     bends = np.abs(np.diff(plane, n=2, axis=1))
     smooth = (bends < FLAT_STEP).mean(axis=1) >= FLAT_SHARE
@@ -92,15 +93,22 @@ def _edge(plane: np.ndarray, depth: int) -> int:
     return lo + int(np.argmax(change))
 
 
-def _depth(plane: np.ndarray) -> int:
+def _depth(plane: np.ndarray, solid: np.ndarray, flat: np.ndarray) -> int:
     """How many lines at the start of `plane` are border. Solid bars are trusted first (they
     stop exactly at the picture); only without them are blurred bars looked for, since a
     picture's own smooth sky or wall looks like one."""
-    solid, flat = _flat_lines(plane)
     depth = _border_depth(solid)
     if depth < MIN_BORDER * len(plane):
         depth = _border_depth(flat)
     return _edge(plane, depth) if depth >= MIN_BORDER * len(plane) else 0
+
+
+def _span(plane: np.ndarray) -> tuple[int, int]:
+    """The first and last-plus-one lines of `plane` that are picture, not border."""
+    solid, flat = _flat_lines(plane)
+    start = _depth(plane, solid, flat)
+    end = len(plane) - _depth(plane[::-1], solid[::-1], flat[::-1])
+    return start, end
 
 
 def _border_depth(flat: np.ndarray) -> int:
@@ -125,13 +133,10 @@ def content_box(luma: np.ndarray) -> Box | None:
     rows, cols = plane.shape
     if rows < MIN_HASHABLE_DIM or cols < MIN_HASHABLE_DIM:
         return None
-    top = _depth(plane)
-    bottom = rows - _depth(plane[::-1])
+    top, bottom = _span(plane)
     if bottom - top < MIN_CONTENT * rows:
         return None
-    columns = plane[top:bottom].T
-    left = _depth(columns)
-    right = cols - _depth(columns[::-1])
+    left, right = _span(plane[top:bottom].T)
     if right - left < MIN_CONTENT * cols:
         return None
     cut_rows = max(top, rows - bottom) >= MIN_BORDER * rows

@@ -62,8 +62,9 @@ class Box:
 
 @dataclass(frozen=True, slots=True)
 class PdqView:
-    """One view of a picture and its PDQ hash. `name` is a dihedral variant or a VIEW_NAMES
-    extra; `hash` is the hash to search for that view."""
+    """One view of a picture: `name` (a dihedral variant, `trimmed`, `zoom-out` or
+    `zoom-out-wide`), the PDQ `hex` to search for it, and that hash's `quality` (matching
+    skips a view below 50, as it skips any PDQ hash)."""
 
     name: str
     hex: str

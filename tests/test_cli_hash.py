@@ -114,3 +114,19 @@ def test_json_lines_carry_the_vpdq_of_a_video(tmp_path: Path) -> None:
     assert record["status"] == "hashed" and record["vpdq_frames"] == 3
     assert [f.number for f in parse_vpdq(record["vpdq"]).frames] == [0, 10, 20]
     assert record["video"]["codec"] == "h264"
+
+
+def test_views_in_json_name_every_hash_matching_searches(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from bastion.synthetic import photo_like
+
+    boxed = Image.new("RGB", (640, 640))
+    boxed.paste(photo_like(3, 640, 480), (0, 80))
+    boxed.save(tmp_path / "letterboxed.png")
+    result = run("hash", "--json", "--views", "--workers", "1", str(tmp_path / "letterboxed.png"))
+    assert result.returncode == 0, result.stderr
+    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
+    names = [v["view"] for v in record["pdq_views"]]
+    assert names[0] == "original" and "trimmed" in names and len(names) <= 10
+    assert record["pdq_views"][0]["pdq"] == record["pdq"]

@@ -17,11 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+import numpy as np
+
 from bastion.media import DEFAULT_LIMITS, ImageInfo, Limits, MediaError, decode_luma, decode_rgb
 from bastion.media.errors import MediaTooLarge, TruncatedMedia, UnreadableMedia
 from bastion.media.sniff import SNIFF_BYTES, sniff
 from bastion.signals.exact import Digests, digests_of_bytes, digests_of_stream
 from bastion.signals.pdq import PdqHash, pdq_exact, pdq_from_luma
+from bastion.signals.pdq_views import PdqView, views_of_luma
 from bastion.signals.vpdq import VpdqHash, vpdq_of_video
 
 if TYPE_CHECKING:
@@ -48,7 +51,9 @@ class MediaHashes:
     """Everything hashing learnt about one item. `digests` is None only when the bytes could
     not be read at all; `pdq` is None when the item is not a decodable image; `vpdq` is None
     when it is not a decodable video or animation (a cut video keeps the vPDQ of the frames
-    before the cut, with a `truncated` failure)."""
+    before the cut, with a `truncated` failure). `pdq_views` are the query-side views of an
+    image (dihedral variants, trimmed, zoom-out; `bastion.signals.pdq_views`): matching may
+    search them, nothing stores them."""
 
     source: str
     digests: Digests | None
@@ -57,6 +62,7 @@ class MediaHashes:
     failure: Failure | None = None
     video: VideoInfo | None = None
     vpdq: VpdqHash | None = None
+    pdq_views: tuple[PdqView, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -73,6 +79,23 @@ def compute_pdq(
     if mode == "fast":
         luma, scale, info = decode_luma(data, source, limits)
         return pdq_from_luma(luma, (info.width, info.height), scale), info
+    raise ValueError(f"unknown PDQ mode {mode!r}; expected one of {', '.join(PDQ_MODES)}")
+
+
+def compute_pdq_views(
+    data: bytes, source: str, mode: PdqMode = "fast", limits: Limits = DEFAULT_LIMITS
+) -> tuple[PdqHash, tuple[PdqView, ...], ImageInfo]:
+    """PDQ of an encoded image and its query-side views, from one decode. The plain hash is
+    exactly `compute_pdq`'s; the extra views cost about one more 64x64 reduction each."""
+    if mode == "exact":
+        rgb, info = decode_rgb(data, source, limits)
+        plain = pdq_exact(rgb)
+        luma = rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        return plain, views_of_luma(luma, plain), info
+    if mode == "fast":
+        luma, scale, info = decode_luma(data, source, limits)
+        plain = pdq_from_luma(luma, (info.width, info.height), scale)
+        return plain, views_of_luma(luma, plain, scale), info
     raise ValueError(f"unknown PDQ mode {mode!r}; expected one of {', '.join(PDQ_MODES)}")
 
 
@@ -127,12 +150,12 @@ def hash_bytes(
     if sniff(data[:SNIFF_BYTES]).kind == "video":
         return _hash_video(data, source, digests, video)
     try:
-        pdq, info = compute_pdq(data, source, mode, limits)
+        pdq, views, info = compute_pdq_views(data, source, mode, limits)
     except MediaError as error:
         return MediaHashes(source=source, digests=digests, failure=Failure.of(error))
     if info.animated and info.format in ("GIF", "WEBP"):
-        return _hash_video(data, source, digests, video, image=info, pdq=pdq)
-    return MediaHashes(source=source, digests=digests, image=info, pdq=pdq)
+        return _hash_video(data, source, digests, video, image=info, pdq=pdq, pdq_views=views)
+    return MediaHashes(source=source, digests=digests, image=info, pdq=pdq, pdq_views=views)
 
 
 def hash_file(

@@ -25,7 +25,8 @@ from sqlalchemy import select
 from bastion.banks.model import Bank, Category, Kind
 from bastion.hashing import MediaHashes
 from bastion.index import MihPdqIndex, PdqIndex, pdq_codes
-from bastion.signals.pdq import DIHEDRAL_NAMES, MAX_THRESHOLD, PdqHash
+from bastion.signals.pdq import DIHEDRAL_NAMES, MAX_THRESHOLD, QUALITY_THRESHOLD, ZERO_HEX, PdqHash
+from bastion.signals.pdq_views import PdqView
 from bastion.signals.vpdq import VpdqHash, parse_vpdq
 from bastion.signals.vpdq_score import score, time_ranges
 from bastion.store.banks import BankStore, value_key
@@ -38,18 +39,22 @@ INDEXED_TYPES = ("pdq", "vpdq")
 
 @dataclass(frozen=True, slots=True)
 class Query:
-    """One item's hashes. `variants` names the PDQ dihedral variants to search."""
+    """One item's hashes. `variants` names the PDQ dihedral variants to search; `views` are
+    extra PDQ views of the picture (trimmed, zoom-out) searched beside them."""
 
     exact: Mapping[str, str] = field(default_factory=dict)
     pdq: PdqHash | None = None
     variants: tuple[str, ...] = ("original",)
     vpdq: VpdqHash | None = None
     label: str = ""
+    views: tuple[PdqView, ...] = ()
 
     @classmethod
-    def of(cls, hashes: MediaHashes, dihedral: bool = True) -> Query:
+    def of(cls, hashes: MediaHashes, dihedral: bool = True, views: bool = True) -> Query:
         """The query for a hashed file: its digests, its vPDQ if it is a video, and its PDQ
-        with all 8 variants when `dihedral`, else the stored and the EXIF-upright ones."""
+        with all 8 variants when `dihedral`, else the stored and the EXIF-upright ones; with
+        `views`, also its trimmed and zoom-out views (docs/robustness.md). Plain PDQ, as HMA
+        and python-threatexchange match, is `dihedral=False, views=False`."""
         exact = {}
         if hashes.digests:
             d = hashes.digests
@@ -59,9 +64,22 @@ class Query:
         else:
             shown = hashes.image.display_variant if hashes.image else "original"
             variants = tuple(dict.fromkeys(("original", shown)))
+        extra = tuple(v for v in hashes.pdq_views if v.name not in DIHEDRAL_NAMES)
         return cls(
-            exact=exact, pdq=hashes.pdq, variants=variants, vpdq=hashes.vpdq, label=hashes.source
+            exact=exact,
+            pdq=hashes.pdq,
+            variants=variants,
+            vpdq=hashes.vpdq,
+            label=hashes.source,
+            views=extra if views else (),
         )
+
+    @property
+    def lookups(self) -> int:
+        """How many PDQ hashes this query searches (the cost the views add)."""
+        if self.pdq is None:
+            return 0
+        return len(self.variants) + len(self.views)
 
     @classmethod
     def of_value(cls, signal_type: str, value: str, label: str = "") -> Query:
@@ -86,7 +104,8 @@ class Match:
     category: Category
     source_label: str | None
     source_id: str | None
-    variant: str | None = None  # the PDQ dihedral variant that matched, or "frame" for video
+    # The PDQ view that matched: a dihedral variant, "trimmed" or "zoom-out"; "frame" for video.
+    variant: str | None = None
     query_percent: float | None = None  # vPDQ: share of the query's frames found
     listed_percent: float | None = None  # vPDQ: share of the listed video's frames found
     time_ranges: tuple[tuple[float, float], ...] = ()  # where in the query video, in seconds
@@ -347,12 +366,17 @@ class Matcher:
                 continue
             if not q.pdq.usable:
                 notes[qi].append(f"PDQ not used for matching: {q.pdq.unusable_reason}")
-                continue
-            for variant in q.variants:
-                index = DIHEDRAL_NAMES.index(variant)
-                if index < len(q.pdq.dihedral):
-                    codes.append(q.pdq.dihedral[index])
-                    owner.append((qi, variant))
+            else:
+                for variant in q.variants:
+                    index = DIHEDRAL_NAMES.index(variant)
+                    if index < len(q.pdq.dihedral):
+                        codes.append(q.pdq.dihedral[index])
+                        owner.append((qi, variant))
+            # A letterboxed picture may be too flat as a whole yet usable once trimmed.
+            for view in q.views:
+                if view.quality >= QUALITY_THRESHOLD and view.hex != ZERO_HEX:
+                    codes.append(view.hex)
+                    owner.append((qi, view.name))
         if not codes or not len(self._index):
             return
         hits = self._index.search(pdq_codes(codes), self._radius()).as_tuples()

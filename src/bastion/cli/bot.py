@@ -57,6 +57,12 @@ def bot_run(
         None, "--state-dir", help="State and journal folder (BASTION_HOME/bot)."
     ),
     polling_timeout: int = typer.Option(30, "--polling-timeout", help="Long-poll seconds."),
+    views: bool = typer.Option(
+        True,
+        "--views/--plain",
+        help="In-process matching: also trimmed and zoom-out PDQ views (with --service, "
+        "the service's BASTION_PDQ_VIEWS decides).",
+    ),
     log_level: str = typer.Option("info", "--log-level"),
 ) -> None:
     """Run the moderation bot (token in BASTION_BOT_TOKEN) until Ctrl-C or SIGTERM."""
@@ -78,6 +84,7 @@ def bot_run(
             webhook_listen=webhook_listen,
             state_dir=state_dir,
             polling_timeout=polling_timeout,
+            pdq_views=views,
         )
     except BotConfigError as exc:
         raise fail(str(exc)) from None

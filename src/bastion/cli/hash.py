@@ -18,7 +18,9 @@ from bastion.hashing import PDQ_MODES, MediaHashes, hash_files, iter_files
 from bastion.media import Limits
 
 
-def hashes_as_dict(item: MediaHashes, dihedral: bool = False) -> dict[str, object]:
+def hashes_as_dict(
+    item: MediaHashes, dihedral: bool = False, views: bool = False
+) -> dict[str, object]:
     d = item.digests
     record: dict[str, object] = {
         "path": item.source,
@@ -54,6 +56,10 @@ def hashes_as_dict(item: MediaHashes, dihedral: bool = False) -> dict[str, objec
         record["vpdq_frames"] = len(item.vpdq)
     if dihedral and item.pdq:
         record["pdq_dihedral"] = list(item.pdq.dihedral)
+    if views and item.pdq_views:
+        record["pdq_views"] = [
+            {"view": v.name, "pdq": v.hex, "quality": v.quality} for v in item.pdq_views
+        ]
     if item.failure:
         record["reason"] = item.failure.reason
         record["error"] = item.failure.message
@@ -83,6 +89,12 @@ def hash_command(
     ),
     dihedral: bool = typer.Option(
         False, "--dihedral", help="With --json, include the 8 dihedral PDQ variants."
+    ),
+    views: bool = typer.Option(
+        False,
+        "--views",
+        help="Show every PDQ view matching searches (dihedral, trimmed, zoom-out); "
+        "see docs/robustness.md.",
     ),
     max_pixels: int = typer.Option(
         Limits().max_pixels, "--max-pixels", help="Reject images declaring more pixels."
@@ -114,7 +126,7 @@ def hash_command(
         for item in hash_files(files, mode=mode, limits=limits, workers=workers):  # type: ignore[arg-type]
             results.append(item)
             if as_json:
-                print(json.dumps(hashes_as_dict(item, dihedral)), flush=True)
+                print(json.dumps(hashes_as_dict(item, dihedral, views)), flush=True)
             elapsed = time.perf_counter() - started
             progress.update(
                 task, advance=1, rate=f"{len(results) / max(elapsed, 1e-9):.1f} files/s"
@@ -122,13 +134,13 @@ def hash_command(
     elapsed = time.perf_counter() - started
 
     if not as_json:
-        _print_table(results)
+        _print_table(results, views)
     _print_summary(results, elapsed)
     if not any(item.digests for item in results):
         raise typer.Exit(1)
 
 
-def _print_table(results: list[MediaHashes]) -> None:
+def _print_table(results: list[MediaHashes], views: bool = False) -> None:
     common = common_folder([r.source for r in results])
     table = Table(header_style="bold", show_lines=True)
     table.add_column("file", overflow="fold", ratio=1)
@@ -146,6 +158,8 @@ def _print_table(results: list[MediaHashes]) -> None:
             ]
         if item.pdq:
             lines.append(f"[dim]pdq[/]    {item.pdq.hex}")
+        if views:
+            lines += [f"[dim]{v.name:<13}[/] {v.hex} q{v.quality}" for v in item.pdq_views]
         if item.vpdq is not None:
             usable = sum(1 for f in item.vpdq.frames if f.usable)
             lines.append(f"[dim]vpdq[/]   {len(item.vpdq)} frames ({usable} usable)")

@@ -57,6 +57,12 @@ def match_command(
     dihedral: bool = typer.Option(
         True, "--dihedral/--no-dihedral", help="Also match rotations and mirrors of images."
     ),
+    views: bool = typer.Option(
+        True,
+        "--views/--plain",
+        help="Also match trimmed (bars, frames) and zoom-out (crops) PDQ views; --plain "
+        "--no-dihedral matches plain PDQ as HMA does (docs/robustness.md).",
+    ),
     workers: int = typer.Option(0, "--workers", "-w", help="Hashing processes (0 = one per core)."),
 ) -> None:
     """Match hashes or files against the banks, with categories and distances."""
@@ -89,7 +95,7 @@ def match_command(
             task = progress.add_task("hashing and matching", total=len(paths), rate="")
             n_workers = min(workers or os.cpu_count() or 1, len(paths))
             for hashed in hash_files(paths, workers=n_workers):
-                result = matcher.match(Query.of(hashed, dihedral=dihedral))
+                result = matcher.match(Query.of(hashed, dihedral=dihedral, views=views))
                 items.append((hashed.source, result, hashed))
                 progress.update(task, advance=1)
 

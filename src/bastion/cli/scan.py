@@ -78,6 +78,7 @@ def _options(
     dihedral: bool,
     accept: bool = False,
     dask: str | None = None,
+    views: bool = True,
 ):
     from bastion.scan.pipeline import ScanOptions
 
@@ -88,6 +89,7 @@ def _options(
         workers=workers,
         mode=mode,
         dihedral=dihedral,
+        views=views,
         accept_bank_changes=accept,
         dask=dask,
     )
@@ -108,6 +110,12 @@ def scan_command(
     mode: str = typer.Option("fast", "--mode", help="PDQ mode: fast or exact."),
     dihedral: bool = typer.Option(
         True, "--dihedral/--no-dihedral", help="Match rotations and mirrors."
+    ),
+    views: bool = typer.Option(
+        True,
+        "--views/--plain",
+        help="Also match trimmed (bars, frames) and zoom-out (crops) PDQ views; --plain "
+        "--no-dihedral matches plain PDQ as HMA does (docs/robustness.md).",
     ),
     accept_bank_changes: bool = typer.Option(
         False, "--accept-bank-changes", help="Resume even though banks changed."
@@ -133,7 +141,7 @@ def scan_command(
     if not resume and (source is None or case is None):
         raise fail("give a SOURCE and --case NAME (or --resume CASE)")
     store = open_store()
-    options = _options(bank, workers, mode, dihedral, accept_bank_changes, dask)
+    options = _options(bank, workers, mode, dihedral, accept_bank_changes, dask, views)
     try:
         if resume:
             cid = case_id(store, resume)

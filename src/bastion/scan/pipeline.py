@@ -50,6 +50,7 @@ class ScanOptions:
     workers: int = 0
     mode: PdqMode = "fast"
     dihedral: bool = True
+    views: bool = True  # trimmed and zoom-out PDQ views (docs/robustness.md); False: plain
     limits: Limits = field(default_factory=Limits)
     batch_files: int = 16
     accept_bank_changes: bool = False
@@ -140,6 +141,7 @@ def create_case(
             settings={
                 "mode": options.mode,
                 "dihedral": options.dihedral,
+                "views": options.views,
                 "bank_names": [b["name"] for b in banks],
                 "max_pixels": options.limits.max_pixels,
                 "max_file_bytes": options.limits.max_file_bytes,
@@ -439,7 +441,9 @@ def _hash_all(
                 executor.wait_any(list(pending))
             while pending and pending[0].done():
                 hashed = pending.popleft().result()
-                queries = [Query.of(h, dihedral=options.dihedral) for _, h in hashed]
+                queries = [
+                    Query.of(h, dihedral=options.dihedral, views=options.views) for _, h in hashed
+                ]
                 results = matcher.match_many(queries)
                 rows = [(key, h, kinds.pop(key, "unknown")) for key, h in hashed]
                 n = _record(store, case, rows, results)

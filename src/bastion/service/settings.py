@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(200_000_000, gt=0, description="Decompression-bomb limit")
     pdq_mode: str = Field("fast", description="fast or exact")
     dihedral: bool = Field(True, description="Match rotations and mirrors of images")
+    pdq_views: bool = Field(
+        True, description="Match trimmed and zoom-out PDQ views too (false: plain PDQ)"
+    )
     lookback_days: float = Field(30.0, ge=0, description="Retroactive matching window")
     index_refresh_seconds: float = Field(1.0, gt=0, le=5, description="Bank change polling")
     policy_file: Path | None = Field(None, description="JSON verdict policy (default built in)")

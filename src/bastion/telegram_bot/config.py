@@ -66,6 +66,7 @@ class BotConfig:
     webhook: WebhookConfig | None = None
     polling_timeout: int = 30
     index_refresh_seconds: float = 5.0
+    pdq_views: bool = True  # in-process matching: trimmed and zoom-out views too
 
     @property
     def bot_id(self) -> int:
@@ -96,6 +97,7 @@ def load_config(
     webhook_listen: str | None = None,
     state_dir: Path | None = None,
     polling_timeout: int = 30,
+    pdq_views: bool = True,
     environ: dict[str, str] | None = None,
 ) -> BotConfig:
     """The configuration from command-line values and the environment (token, keys, secret)."""
@@ -181,6 +183,7 @@ def load_config(
         notice=(notice_text or DEFAULT_NOTICE) if notice or notice_text else None,
         webhook=webhook,
         polling_timeout=polling_timeout,
+        pdq_views=pdq_views,
     )
 
 

@@ -55,8 +55,10 @@ class InProcessChecker:
         refresh_seconds: float = 5.0,
         actor: str = "telegram-bot",
         vault: Vault | None = None,
+        views: bool = True,
     ) -> None:
         self.store = store
+        self.views = views  # False: plain PDQ (and dihedral) only, see docs/robustness.md
         self.policy = policy
         self.refresh_seconds = refresh_seconds
         self.actor = actor
@@ -90,7 +92,7 @@ class InProcessChecker:
         hashed = replace(hash_media(path, item), source=item.source)
         matcher = self._matcher_now()
         with self._lock:
-            (result,) = matcher.match_many([Query.of(hashed)])
+            (result,) = matcher.match_many([Query.of(hashed, views=self.views)])
         notes = media_notes(item, hashed)
         result = replace(result, notes=(*result.notes, *notes))
         decision = self.policy.decide(result)

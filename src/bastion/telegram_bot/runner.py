@@ -247,7 +247,7 @@ def open_checker(config: BotConfig, database_url: str | None = None) -> Checker:
         store = Store.open(database_url or config.database_url)
     except StoreError as exc:
         raise BotStartError(str(exc)) from None
-    return InProcessChecker(store, policy, config.index_refresh_seconds)
+    return InProcessChecker(store, policy, config.index_refresh_seconds, views=config.pdq_views)
 
 
 async def run(

@@ -114,7 +114,9 @@ def post_media(
             runtime.metrics.cache_hits.labels("database").inc()
         if hashed.failure is None or hashed.digests is not None:
             runtime.content_cache.put(sha256, hashed)
-    (result,) = runtime.match([Query.of(hashed, dihedral=runtime.settings.dihedral)])
+    (result,) = runtime.match(
+        [Query.of(hashed, dihedral=runtime.settings.dihedral, views=runtime.settings.pdq_views)]
+    )
     if hashed.failure is not None and not result.matches and not result.suppressed:
         status = MALFORMED.get(hashed.failure.reason)
         if status is not None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba as nb
 import numpy as np
 
 from bastion.signals.pdq import DIHEDRAL_NAMES, MIN_HASHABLE_DIM, PdqHash, pdq_from_luma
@@ -76,11 +77,39 @@ def _flat_lines(plane: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     median: a bar, perhaps with a few icons) and is it smooth (nearly every second difference
     below FLAT_STEP: a blurred bar, which may climb steeply but never bends sharply)?"""
     # The median of 64-odd samples a line is as good a "bar colour" and 8x cheaper.
-    median = np.median(plane[:, :: max(1, plane.shape[1] // 64)], axis=1, keepdims=True)
-    solid = (np.abs(plane - median) < FLAT_STEP).mean(axis=1) >= FLAT_SHARE
-    bends = np.abs(np.diff(plane, n=2, axis=1))
-    smooth = (bends < FLAT_STEP).mean(axis=1) >= FLAT_SHARE
+    median = np.median(plane[:, :: max(1, plane.shape[1] // 64)], axis=1)
+    solid, smooth = _line_shares(
+        np.ascontiguousarray(plane, dtype=np.float32), median.astype(np.float32)
+    )
     return solid, solid | smooth
+
+
+@nb.njit(cache=True, nogil=True)
+def _line_shares(plane: np.ndarray, median: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One pass over each row counting what `_flat_lines` tests, in the same float32
+    arithmetic as numpy's `abs(plane - median)` and `diff(plane, n=2)` (a whole-plane numpy
+    version took about 2 ms of a 640x480 picture's 8)."""
+    rows, cols = plane.shape
+    solid = np.zeros(rows, dtype=np.bool_)
+    smooth = np.zeros(rows, dtype=np.bool_)
+    step = np.float32(FLAT_STEP)
+    for r in range(rows):
+        line = plane[r]
+        level = median[r]
+        near = 0
+        for c in range(cols):
+            if abs(line[c] - level) < step:
+                near += 1
+        solid[r] = near / cols >= FLAT_SHARE
+        if cols > 2:
+            calm = 0
+            for c in range(cols - 2):
+                first = line[c + 1] - line[c]
+                second = line[c + 2] - line[c + 1]
+                if abs(second - first) < step:
+                    calm += 1
+            smooth[r] = calm / (cols - 2) >= FLAT_SHARE
+    return solid, smooth
 
 
 def _edge(plane: np.ndarray, depth: int) -> int:
@@ -137,7 +166,7 @@ def content_box(luma: np.ndarray) -> Box | None:
     top, bottom = _span(plane)
     if bottom - top < MIN_CONTENT * rows:
         return None
-    left, right = _span(plane[top:bottom].T)
+    left, right = _span(np.ascontiguousarray(plane[top:bottom].T))
     if right - left < MIN_CONTENT * cols:
         return None
     cut_rows = max(top, rows - bottom) >= MIN_BORDER * rows

@@ -298,3 +298,30 @@ def collect(kernel, *args, capacity: int = 1024) -> tuple[np.ndarray, np.ndarray
         if count <= capacity:
             return out[0][:count], out[1][:count], out[2][:count]
         capacity = count
+
+
+@nb.njit(cache=True, nogil=True)
+def query_keys(qwords, starts, bits):
+    """(queries, tables) uint32: the `bits` bits at each table's bit offset (most significant
+    first) of each query; segment.table_keys for every table at once, without the dozens of
+    small numpy calls that cost a one-query search more than its probes."""
+    q = qwords.shape[0]
+    m = starts.shape[0]
+    out = np.empty((q, m), np.uint32)
+    mask = (np.uint64(1) << np.uint64(bits)) - np.uint64(1)
+    for i in range(q):
+        for t in range(m):
+            start = starts[t]
+            w = start // 64
+            off = start % 64
+            if off + bits <= 64:
+                key = (qwords[i, w] >> np.uint64(64 - off - bits)) & mask
+            else:
+                high = 64 - off
+                low = bits - high
+                key = (
+                    (qwords[i, w] & ((np.uint64(1) << np.uint64(high)) - np.uint64(1)))
+                    << np.uint64(low)
+                ) | (qwords[i, w + 1] >> np.uint64(64 - low))
+            out[i, t] = np.uint32(key)
+    return out

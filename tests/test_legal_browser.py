@@ -13,6 +13,7 @@ import subprocess
 import sys
 import zipfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -74,6 +75,14 @@ def new_page(browser, service):
     return context.new_page()
 
 
+def shot(page, name: str) -> None:
+    """With BASTION_SCREENSHOTS=DIR, keep a picture of the page for a person to look at."""
+    folder = os.environ.get("BASTION_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"legal-{name}.png"), full_page=True)
+
+
 def test_a_court_order_goes_from_intake_to_a_verified_disclosure_and_the_report(
     browser, service, tmp_path
 ) -> None:
@@ -101,6 +110,7 @@ def test_a_court_order_goes_from_intake_to_a_verified_disclosure_and_the_report(
         "input[name=document]",
         {"name": "order.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 synthetic order"},
     )
+    shot(lou, "1-intake")
     lou.click("#intake-form button[type=submit]")
     lou.wait_for_selector("#step-done")
     request_path = lou.url.split("?")[0].removeprefix(service.url)
@@ -126,6 +136,7 @@ def test_a_court_order_goes_from_intake_to_a_verified_disclosure_and_the_report(
     max_.wait_for_selector("#produce-form")
     max_.click("#produce-form button[type=submit]")
     max_.wait_for_selector("#package-link")
+    shot(max_, "2-produced")
     with max_.expect_download() as download:
         max_.click("#package-link")
     package = tmp_path / "disclosure.zip"
@@ -158,11 +169,13 @@ def test_a_court_order_goes_from_intake_to_a_verified_disclosure_and_the_report(
     max_.click("#deliver-form button[type=submit]")
     max_.wait_for_selector("text=Closed: fulfilled")
     max_.goto("/ui/legal")
+    shot(max_, "3-desk")
     assert "delivered" in max_.locator("#legal-requests").inner_text().lower()
 
     audrey = new_page(browser, service)
     sign_in(audrey, "audrey", "/ui/transparency")
     audrey.wait_for_url("**/ui/transparency")
+    shot(audrey, "4-transparency")
     gb = audrey.locator("#country-GB").inner_text().split()
     assert gb == ["GB", "1", "1", "0", "0", "0", "3"]  # received, fulfilled, ..., accounts
     assert audrey.locator("svg.svg-chart rect.k-fulfilled").count() == 1

@@ -119,3 +119,37 @@ def received(store, **kw) -> rq.LegalRequest:
     return desk.receive(
         store, intake(**kw), doc, LEGAL_1, received_at=datetime(2026, 8, 5, tzinfo=UTC)
     )
+
+
+def post_account_data(post, windows=("inside", "before", "after")) -> None:
+    """Record through the API, as a platform would: a login in each window for each account
+    and a phone number observed inside the period. `post(path, json)` returns a response."""
+    when = {
+        "inside": "2026-07-15T12:00:00Z",
+        "before": "2026-06-20T00:00:00Z",
+        "after": "2026-08-10T00:00:00Z",
+    }
+    events = [
+        {
+            "platform": PLATFORM,
+            "account_id": a,
+            "ip": ip_for(a, w),
+            "action": "login",
+            "at": when[w],
+        }
+        for a in ACCOUNTS
+        for w in windows
+    ]
+    r = post("/v1/accounts/ip-events", json={"events": events})
+    assert r.status_code == 201 and r.json() == {"recorded": len(events)}, r.text
+    for a in ACCOUNTS:
+        r = post(
+            "/v1/accounts/phone-numbers",
+            json={
+                "platform": PLATFORM,
+                "account_id": a,
+                "phone_number": phone_for(a, "inside"),
+                "observed_at": when["inside"],
+            },
+        )
+        assert r.status_code == 201, r.text

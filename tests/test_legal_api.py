@@ -23,7 +23,13 @@ from bastion.legal.requests import CHECKS
 from bastion.service.app import create_app
 from bastion.service.settings import load_settings
 from bastion.synthetic import photo_like_jpeg
-from tests.legal_support import ACCOUNTS, NAMED, PLATFORM, ip_for, phone_for
+from tests.legal_support import (
+    NAMED,
+    PLATFORM,
+    ip_for,
+    phone_for,
+    post_account_data,
+)
 
 INTAKE = {
     "reference": "CO/2026/0042",
@@ -77,29 +83,7 @@ def auth(client):
 def recorded(client, auth):
     """The platform records a login inside, before and after July 2026 and a phone number for
     each of the four accounts."""
-    events = [
-        {"platform": PLATFORM, "account_id": a, "ip": ip_for(a, w), "action": "login", "at": at}
-        for a in ACCOUNTS
-        for w, at in (
-            ("inside", "2026-07-15T12:00:00Z"),
-            ("before", "2026-06-20T00:00:00Z"),
-            ("after", "2026-08-10T00:00:00Z"),
-        )
-    ]
-    r = client.post("/v1/accounts/ip-events", json={"events": events}, headers=auth["platform"])
-    assert r.status_code == 201 and r.json() == {"recorded": 12}, r.text
-    for a in ACCOUNTS:
-        r = client.post(
-            "/v1/accounts/phone-numbers",
-            json={
-                "platform": PLATFORM,
-                "account_id": a,
-                "phone_number": phone_for(a, "inside"),
-                "observed_at": "2026-07-15T12:00:00Z",
-            },
-            headers=auth["platform"],
-        )
-        assert r.status_code == 201, r.text
+    post_account_data(lambda path, json: client.post(path, json=json, headers=auth["platform"]))
 
 
 def receive(client, headers, **changes) -> dict:

@@ -20,9 +20,12 @@ import pytest
 from bastion import people
 from bastion.legal import signing
 from bastion.store import Store
-from tests.legal_support import ACCOUNTS, NAMED, PLATFORM, ip_for, phone_for
+from tests import test_ui_browser
+from tests.legal_support import NAMED, PLATFORM, ip_for, phone_for, post_account_data
 from tests.service_support import Service, start_service
-from tests.test_ui_browser import ARGS, CHROMIUM, PASSWORD, _playwright, sign_in
+from tests.test_ui_browser import PASSWORD, sign_in
+
+browser = test_ui_browser.browser  # the same Chromium fixture, one browser for this module
 
 
 @pytest.fixture(scope="module")
@@ -39,33 +42,9 @@ def service(tmp_path_factory) -> Service:
     svc = start_service(url, home, extra_env={"BASTION_LEGAL_SIGNING_KEY": str(key)})
     svc.key = key
     with svc.client("platform") as platform:
-        events = [
-            {"platform": PLATFORM, "account_id": a, "ip": ip_for(a, w), "action": "login", "at": at}
-            for a in ACCOUNTS
-            for w, at in (("inside", "2026-07-15T12:00:00Z"), ("after", "2026-08-10T00:00:00Z"))
-        ]
-        assert platform.post("/v1/accounts/ip-events", json={"events": events}).status_code == 201
-        for a in ACCOUNTS:
-            r = platform.post(
-                "/v1/accounts/phone-numbers",
-                json={
-                    "platform": PLATFORM,
-                    "account_id": a,
-                    "phone_number": phone_for(a, "inside"),
-                    "observed_at": "2026-07-15T12:00:00Z",
-                },
-            )
-            assert r.status_code == 201
+        post_account_data(platform.post, windows=("inside", "after"))
     yield svc
     svc.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with _playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 def new_page(browser, service):

@@ -36,9 +36,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_account_identifiers_account", "account_identifiers", ["platform", "account_id"]
     )
-    op.create_index(
-        "ix_account_identifiers_observed_at", "account_identifiers", ["observed_at"]
-    )
+    op.create_index("ix_account_identifiers_observed_at", "account_identifiers", ["observed_at"])
     op.create_table(
         "account_ip_events",
         sa.Column("id", BIG_ID, autoincrement=True, nullable=False),

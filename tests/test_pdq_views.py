@@ -87,6 +87,14 @@ def test_views_are_the_dihedral_variants_and_at_most_two_more(bridge) -> None:
     assert views[8].name == TRIMMED and len(views) <= MAX_VIEWS
 
 
+def test_hashing_for_plain_matching_skips_the_views_and_keeps_the_same_hash(bridge) -> None:
+    data = jpeg(t.letterbox(bridge, 0.2))
+    with_views = hash_bytes(data, "letterboxed.jpg")
+    plain = hash_bytes(data, "letterboxed.jpg", views=False)
+    assert plain.pdq == with_views.pdq and plain.digests == with_views.digests
+    assert plain.pdq_views == () and TRIMMED in {v.name for v in with_views.pdq_views}
+
+
 @pytest.fixture
 def matcher(store, tmp_path, bridge) -> Matcher:
     """A bank listing only the bridge photo's reference PDQ (as a hotline list would)."""

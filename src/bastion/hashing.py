@@ -145,17 +145,23 @@ def hash_bytes(
     mode: PdqMode = "fast",
     limits: Limits = DEFAULT_LIMITS,
     video: VideoOptions = DEFAULT_VIDEO_OPTIONS,
+    views: bool = True,
 ) -> MediaHashes:
+    """Digests, and PDQ (with its query-side views unless `views` is False: a caller that
+    matches plain PDQ saves their cost, about as much again as the plain hash) or vPDQ."""
     digests = digests_of_bytes(data)
     if sniff(data[:SNIFF_BYTES]).kind == "video":
         return _hash_video(data, source, digests, video)
     try:
-        pdq, views, info = compute_pdq_views(data, source, mode, limits)
+        if views:
+            pdq, pdq_views, info = compute_pdq_views(data, source, mode, limits)
+        else:
+            (pdq, info), pdq_views = compute_pdq(data, source, mode, limits), ()
     except MediaError as error:
         return MediaHashes(source=source, digests=digests, failure=Failure.of(error))
     if info.animated and info.format in ("GIF", "WEBP"):
-        return _hash_video(data, source, digests, video, image=info, pdq=pdq, pdq_views=views)
-    return MediaHashes(source=source, digests=digests, image=info, pdq=pdq, pdq_views=views)
+        return _hash_video(data, source, digests, video, image=info, pdq=pdq, pdq_views=pdq_views)
+    return MediaHashes(source=source, digests=digests, image=info, pdq=pdq, pdq_views=pdq_views)
 
 
 def hash_file(
@@ -163,6 +169,7 @@ def hash_file(
     mode: PdqMode = "fast",
     limits: Limits = DEFAULT_LIMITS,
     video: VideoOptions = DEFAULT_VIDEO_OPTIONS,
+    views: bool = True,
 ) -> MediaHashes:
     source = str(path)
     try:
@@ -189,7 +196,7 @@ def hash_file(
         return _unreadable(source, "permission denied")
     except OSError as exc:
         return _unreadable(source, exc.strerror or type(exc).__name__)
-    return hash_bytes(data, source, mode, limits, video)
+    return hash_bytes(data, source, mode, limits, video, views)
 
 
 def _unreadable(source: str, detail: str) -> MediaHashes:

@@ -434,7 +434,9 @@ def _hash_all(
                 if tasks is None:
                     exhausted = True
                     break
-                pending.append(executor.submit(hash_batch, tasks, options.mode, options.limits))
+                pending.append(
+                    executor.submit(hash_batch, tasks, options.mode, options.limits, options.views)
+                )
             if not pending:
                 break
             if not pending[0].done():

@@ -30,14 +30,18 @@ class Task:
 ONE_THREAD = VideoOptions(threads=1)
 
 
-def hash_batch(tasks: list[Task], mode: PdqMode, limits: Limits) -> list[tuple[str, MediaHashes]]:
+def hash_batch(
+    tasks: list[Task], mode: PdqMode, limits: Limits, views: bool = True
+) -> list[tuple[str, MediaHashes]]:
     limit_blas_threads()
     out = []
     for task in tasks:
         if task.path is not None:
-            hashed = hash_file(task.path, mode, limits, video=ONE_THREAD)
+            hashed = hash_file(task.path, mode, limits, video=ONE_THREAD, views=views)
             hashed = replace(hashed, source=task.key)
         else:
-            hashed = hash_bytes(task.data or b"", task.key, mode, limits, video=ONE_THREAD)
+            hashed = hash_bytes(
+                task.data or b"", task.key, mode, limits, video=ONE_THREAD, views=views
+            )
         out.append((task.key, hashed))
     return out

@@ -108,7 +108,11 @@ def post_media(
         hashed = _from_store(runtime, sha256, file.filename or "upload")
         if hashed is None:
             hashed = hash_bytes(
-                data, file.filename or "upload", runtime.settings.pdq_mode, runtime.limits
+                data,
+                file.filename or "upload",
+                runtime.settings.pdq_mode,
+                runtime.limits,
+                views=runtime.settings.pdq_views,
             )
         else:
             runtime.metrics.cache_hits.labels("database").inc()

@@ -133,3 +133,45 @@ def test_default_matching_finds_altered_copies_plain_pdq_misses(
 def test_the_unrelated_pen_and_coaster_never_matches(matcher, pen, edit) -> None:
     hashed = hash_bytes(jpeg(edit(pen)), "pen.jpg")
     assert not matcher.match(Query.of(hashed)).matched
+
+
+def test_the_service_finds_a_view_match_again_when_another_process_sees_the_same_bytes(
+    tmp_path, bridge
+) -> None:
+    """A second API process knows a file only from the recorded content, which keeps plain
+    PDQ; it must still search the views, or the same bytes would get another verdict."""
+    from fastapi.testclient import TestClient
+
+    from bastion import keys
+    from bastion.service.app import create_app
+    from bastion.service.runtime import ContentCache
+    from bastion.service.settings import load_settings
+
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'api.db'}")
+    with TestClient(create_app(settings)) as client:
+        runtime = client.app.state.runtime
+        listed = pdq_exact(np.asarray(bridge)).hex
+        path = tmp_path / "list.csv"
+        path.write_text(f"md5,sha256,pdq,category,label\n,,{listed},A,bridge\n")
+        BankStore(runtime.store).create("hotline", "iwf")
+        BankStore(runtime.store).import_items("hotline", formats.read(path, "csv"))
+        runtime.refresh()
+        auth = {
+            "Authorization": f"Bearer {keys.create_key(runtime.store, 'platform', 'p', 't')[1]}"
+        }
+        data = jpeg(t.letterbox(bridge, 0.25, "black"))
+
+        def verdict(message_id: str) -> dict:
+            r = client.post(
+                "/v1/media",
+                files={"file": ("copy.jpg", data, "image/jpeg")},
+                data={"context": f'{{"platform": "p", "message_id": "{message_id}"}}'},
+                headers=auth,
+            )
+            assert r.status_code == 200, r.text
+            return r.json()
+
+        first = verdict("m-1")
+        runtime.content_cache = ContentCache(runtime.settings.content_cache_size)  # a new process
+        second = verdict("m-2")
+    assert first["verdict"] == "block" and second["verdict"] == "block", (first, second)

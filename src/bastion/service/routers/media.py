@@ -106,6 +106,10 @@ def post_media(
         runtime.metrics.cache_hits.labels("memory").inc()
     else:
         hashed = _from_store(runtime, sha256, file.filename or "upload")
+        if hashed is not None and hashed.pdq is not None and runtime.settings.pdq_views:
+            # The store keeps plain PDQ only; the views need the picture, or another process
+            # would answer the same bytes without them (docs/robustness.md).
+            hashed = None
         if hashed is None:
             hashed = hash_bytes(
                 data,

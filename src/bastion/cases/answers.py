@@ -161,12 +161,9 @@ def record_answer(
             value=value,
             detail=detail,
             given_by=who,
-            recorded_by=actor.name,
-            recorded_at=utcnow(),
             source=source,
         )
-        s.add(row)
-        s.flush()
+        _store(s, row, actor)
         append(
             s,
             actor.event(
@@ -266,12 +263,9 @@ def record_chat_fact(
             owner_posts=owner_posts,
             note=note,
             given_by=who,
-            recorded_by=actor.name,
-            recorded_at=utcnow(),
             source=source,
         )
-        s.add(row)
-        s.flush()
+        _store(s, row, actor)
         append(
             s,
             actor.event(
@@ -362,12 +356,9 @@ def mark_production(
             category=category,
             note=note,
             given_by=who,
-            recorded_by=actor.name,
-            recorded_at=utcnow(),
             source=source,
         )
-        s.add(row)
-        s.flush()
+        _store(s, row, actor)
         append(
             s,
             actor.event(
@@ -407,6 +398,15 @@ def withdraw_production(
             ),
         )
         return _mark(row)
+
+
+def _store(s, row, actor: Actor) -> None:
+    """Insert what a person stated about the case, stamped with who recorded it and when (the
+    caller audits it in the same transaction, naming the row's new id if it needs it)."""
+    row.recorded_by = actor.name
+    row.recorded_at = utcnow()
+    s.add(row)
+    s.flush()
 
 
 def _answer(row: CaseAnswerRow) -> RecordedAnswer:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, Self
 
 from bastion.sources.kinds import kind_from_name
 from bastion.sources.model import MediaItem, SourceProblem
@@ -41,7 +41,34 @@ class Source(Protocol):
     def __exit__(self, *exc: object) -> None: ...
 
 
-class TreeSource:
+class OnTree:
+    """What every source reads from a folder or an archive (`self.tree`) shares: opening an
+    item, its path on disk, and closing the tree, also as a context manager."""
+
+    tree: Tree
+
+    def open(self, item: MediaItem) -> BinaryIO:
+        return self.tree.open(item.key)
+
+    def local_path(self, item: MediaItem) -> Path | None:
+        return self.tree.local_path(item.key)
+
+    def close(self) -> None:
+        self.tree.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class TreeSource(OnTree):
     """Every file of a folder or an archive, as one item each (no Telegram context)."""
 
     def __init__(self, tree: Tree, kind: str) -> None:
@@ -65,23 +92,3 @@ class TreeSource:
                 reason=entry.reason,
                 detail=entry.detail,
             )
-
-    def open(self, item: MediaItem) -> BinaryIO:
-        return self.tree.open(item.key)
-
-    def local_path(self, item: MediaItem) -> Path | None:
-        return self.tree.local_path(item.key)
-
-    def close(self) -> None:
-        self.tree.close()
-
-    def __enter__(self) -> TreeSource:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -15,8 +15,6 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from html.parser import HTMLParser
-from pathlib import Path
-from typing import BinaryIO
 
 from bastion.sources.errors import ExportFormatError
 from bastion.sources.kinds import kind_from_export_path
@@ -30,6 +28,7 @@ from bastion.sources.model import (
     TelegramContext,
 )
 from bastion.sources.paths import Refusal, resolve_relative, shorten
+from bastion.sources.source import OnTree
 from bastion.sources.telegram import References, Resolved, unreferenced_items
 from bastion.sources.telegram_html_page import ChatPageParser, PageRef
 from bastion.sources.tree import Tree
@@ -41,7 +40,7 @@ _TITLE = re.compile(
 _CHUNK = 1 << 16
 
 
-class TelegramHtmlSource:
+class TelegramHtmlSource(OnTree):
     kind = "telegram_html"
 
     def __init__(self, tree: Tree, base: str = "", include_unreferenced: bool = True) -> None:
@@ -82,21 +81,6 @@ class TelegramHtmlSource:
             yield from self._page_items(page, context, references)
         if self.include_unreferenced:
             yield from unreferenced_items(self.tree, references, "html")
-
-    def open(self, item: MediaItem) -> BinaryIO:
-        return self.tree.open(item.key)
-
-    def local_path(self, item: MediaItem) -> Path | None:
-        return self.tree.local_path(item.key)
-
-    def close(self) -> None:
-        self.tree.close()
-
-    def __enter__(self) -> TelegramHtmlSource:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- pages -----------------------------------------------------------------------------
     def _key(self, relative: str) -> str:

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import ijson
 
@@ -29,6 +28,7 @@ from bastion.sources.model import (
     SourceProblem,
     TelegramContext,
 )
+from bastion.sources.source import OnTree
 from bastion.sources.telegram import (
     References,
     chat_category,
@@ -62,7 +62,7 @@ class _Chat:
     messages: int = 0
 
 
-class TelegramJsonSource:
+class TelegramJsonSource(OnTree):
     kind = "telegram_json"
 
     def __init__(
@@ -95,21 +95,6 @@ class TelegramJsonSource:
         yield from _Parser(self, references).items()
         if self.include_unreferenced:
             yield from unreferenced_items(self.tree, references, "json")
-
-    def open(self, item: MediaItem) -> BinaryIO:
-        return self.tree.open(item.key)
-
-    def local_path(self, item: MediaItem) -> Path | None:
-        return self.tree.local_path(item.key)
-
-    def close(self) -> None:
-        self.tree.close()
-
-    def __enter__(self) -> TelegramJsonSource:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 class _Parser:

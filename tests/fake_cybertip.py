@@ -191,6 +191,18 @@ class FakeCyberTipline:
             headers={"Request-ID": uuid.uuid4().hex},
         )
 
+    def _success(self, path: str, user: str | None, report: FakeReport, **extra) -> Response:
+        """The reportResponse every successful call returns: code 0, "Success", the report id
+        and whatever else the call reports (a file id, a hash)."""
+        body = _xml(
+            "reportResponse",
+            responseCode=0,
+            responseDescription="Success",
+            reportId=report.report_id,
+            **extra,
+        )
+        return self._answer(path, user, 0, body, report.report_id)
+
     def _reject(self, path: str, user: str | None, exc: _Rejection) -> Response:
         return self._answer(
             path,
@@ -288,18 +300,7 @@ class FakeCyberTipline:
                     fake._next_id += 1
                     report = FakeReport(fake._next_id, body)
                     fake.reports[report.report_id] = report
-                return fake._answer(
-                    "/submit",
-                    user,
-                    0,
-                    _xml(
-                        "reportResponse",
-                        responseCode=0,
-                        responseDescription="Success",
-                        reportId=report.report_id,
-                    ),
-                    report.report_id,
-                )
+                return fake._success("/submit", user, report)
 
             return await guarded("/submit", request, handle)
 
@@ -318,20 +319,7 @@ class FakeCyberTipline:
                     digest = hashlib.md5(data + b"!").hexdigest()
                 with fake._lock:
                     report.files[item.file_id] = item
-                return fake._answer(
-                    "/upload",
-                    user,
-                    0,
-                    _xml(
-                        "reportResponse",
-                        responseCode=0,
-                        responseDescription="Success",
-                        reportId=report.report_id,
-                        fileId=item.file_id,
-                        hash=digest,
-                    ),
-                    report.report_id,
-                )
+                return fake._success("/upload", user, report, fileId=item.file_id, hash=digest)
 
             return await guarded("/upload", request, handle)
 
@@ -348,18 +336,7 @@ class FakeCyberTipline:
                         4000, f"{DESCRIPTIONS[4000]} - file details already submitted for this file"
                     )
                 item.details_xml = etree.tostring(root)
-                return fake._answer(
-                    "/fileinfo",
-                    user,
-                    0,
-                    _xml(
-                        "reportResponse",
-                        responseCode=0,
-                        responseDescription="Success",
-                        reportId=report.report_id,
-                    ),
-                    report.report_id,
-                )
+                return fake._success("/fileinfo", user, report)
 
             return await guarded("/fileinfo", request, handle)
 
@@ -388,18 +365,7 @@ class FakeCyberTipline:
             async def handle(request: Request, user: str) -> Response:
                 report = fake._report((await request.form()).get("id"))
                 report.retracted = True
-                return fake._answer(
-                    "/retract",
-                    user,
-                    0,
-                    _xml(
-                        "reportResponse",
-                        responseCode=0,
-                        responseDescription="Success",
-                        reportId=report.report_id,
-                    ),
-                    report.report_id,
-                )
+                return fake._success("/retract", user, report)
 
             return await guarded("/retract", request, handle)
 

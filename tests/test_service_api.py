@@ -208,6 +208,72 @@ def test_lookup_of_several_signals_and_a_bad_one(service) -> None:
     assert r.json()["error"]["code"] == "unknown_signal_type"
 
 
+def test_a_matched_lookup_outwaits_a_held_audit_lock_without_stalling_other_lookups(
+    service,
+) -> None:
+    """On PostgreSQL a single matched lookup is recorded on the event loop with a bounded lock
+    wait; while another transaction holds the audit chain's head, it must fall back to the
+    thread pool (answered, recorded once, chain intact) and other lookups must not wait."""
+    if not service.database_url.startswith("postgresql"):
+        pytest.skip("the bounded lock wait on the event loop is PostgreSQL's")
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin, platform = service.client("admin"), service.client("platform")
+    h = hash_bytes(jpeg(71), "x")
+    listed_bank(admin, "held", "iwf", [{"signal_type": "pdq", "value": h.pdq.hex, "category": "A"}])
+    time.sleep(0.6)
+    url = make_url(service.database_url).set(drivername="postgresql").render_as_string(False)
+    released = threading.Event()
+    others: list[tuple[int, bool]] = []
+    message = unique("held-msg")
+    with psycopg.connect(url) as holder:
+        holder.execute("SELECT last_id FROM audit_head WHERE id = 1 FOR UPDATE")
+
+        def release_later() -> None:
+            time.sleep(2.0)
+            released.set()
+            holder.commit()
+
+        def another_lookup() -> None:
+            time.sleep(0.5)
+            r = platform.post("/v1/lookup", json={"items": [{"signals": {"pdq": "f" * 64}}]})
+            others.append((r.status_code, released.is_set()))
+
+        threads = [threading.Thread(target=release_later), threading.Thread(target=another_lookup)]
+        for t in threads:
+            t.start()
+        r = platform.post(
+            "/v1/lookup",
+            json={
+                "items": [
+                    {
+                        "signals": {"pdq": h.pdq.hex},
+                        "context": {"platform": "p", "message_id": message},
+                    }
+                ]
+            },
+        )
+        for t in threads:
+            t.join()
+    assert r.status_code == 200, r.text
+    first = r.json()["results"][0]
+    assert first["verdict"] == "block" and first["sighting_id"] is not None
+    assert released.is_set()  # it could only be recorded once the head was free
+    assert others == [(200, False)]  # answered while the lock was still held
+    again = platform.post(
+        "/v1/lookup",
+        json={
+            "items": [
+                {"signals": {"pdq": h.pdq.hex}, "context": {"platform": "p", "message_id": message}}
+            ]
+        },
+    ).json()["results"][0]
+    assert again["sighting_id"] == first["sighting_id"]
+    verify = service.client("auditor").get("/v1/audit/verify")
+    assert verify.status_code == 200 and verify.json()["ok"] is True, verify.text
+
+
 def test_matches_list_filters_paginate_and_every_read_is_audited(service) -> None:
     admin, platform = service.client("admin"), service.client("platform")
     investigator, auditor = service.client("investigator"), service.client("auditor")

@@ -11,8 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from bastion import audit
@@ -22,6 +24,13 @@ from bastion.policy import Decision
 from bastion.store.db import Store
 from bastion.store.models import ContentRow, MatchRow, SightingRow
 from bastion.store.types import utcnow
+
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired
+
+
+class LockBusy(Exception):
+    """A bounded wait for a lock (the audit chain's head, a sighting) ran out; nothing was
+    written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +88,26 @@ def find_sighting(s: Session, platform: str, message_id: str | None) -> Sighting
     )
 
 
-def upsert_content(s: Session, hashed: MediaHashes, kind: str = "image") -> ContentRow | None:
+def upsert_content(s: Session, hashed: MediaHashes, kind: str = "image") -> int | None:
+    """The id of the content row of these bytes, created or with its last sighting moved to
+    now: one statement for bytes seen before (the forwarded-media norm), two for new ones."""
     if hashed.digests is None:
         return None
     now = utcnow()
-    row = s.scalar(select(ContentRow).where(ContentRow.sha256 == hashed.digests.sha256))
-    if row is None:
-        row = ContentRow(
+    touch = (
+        update(ContentRow)
+        .where(ContentRow.sha256 == hashed.digests.sha256)
+        .values(last_seen=now)
+        .returning(ContentRow.id)
+        .execution_options(synchronize_session=False)
+    )
+    found = s.execute(touch).scalar()
+    if found is not None:
+        return found
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    created = s.execute(
+        insert(ContentRow)
+        .values(
             sha256=hashed.digests.sha256,
             md5=hashed.digests.md5,
             sha1=hashed.digests.sha1,
@@ -104,15 +126,12 @@ def upsert_content(s: Session, hashed: MediaHashes, kind: str = "image") -> Cont
             first_seen=now,
             last_seen=now,
         )
-        try:
-            with s.begin_nested():
-                s.add(row)
-                s.flush()
-        except IntegrityError:  # the same content arrived concurrently
-            row = s.scalar(select(ContentRow).where(ContentRow.sha256 == hashed.digests.sha256))
-    else:
-        row.last_seen = now
-    return row
+        .on_conflict_do_nothing(index_elements=[ContentRow.sha256])
+        .returning(ContentRow.id)
+    ).scalar()
+    if created is not None:
+        return created
+    return s.execute(touch).scalar_one()  # the same bytes arrived concurrently
 
 
 def record(
@@ -126,15 +145,21 @@ def record(
     hashed: MediaHashes | None = None,
     api_key_prefix: str | None = None,
     actor: str = "service",
+    lock_timeout_ms: int | None = None,
 ) -> Recorded:
     """Record a decision once. A concurrent or repeated call with the same (platform, message
-    id) returns the first recording, marked duplicate."""
+    id) returns the first recording, marked duplicate.
+
+    With `lock_timeout_ms` (PostgreSQL), a lock not granted in that time raises `LockBusy` and
+    nothing is written: the caller may then record without the bound, off its event loop."""
     try:
         with store.session() as s:
+            if lock_timeout_ms is not None and store.dialect == "postgresql":
+                s.execute(text(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}"))
             existing = find_sighting(s, context.platform, context.message_id)
             if existing is not None:
                 return _recorded(s, existing, duplicate=True)
-            content = upsert_content(s, hashed, "image") if hashed is not None else None
+            content_id = upsert_content(s, hashed, "image") if hashed is not None else None
             sighting = SightingRow(
                 platform=context.platform,
                 message_id=context.message_id,
@@ -147,7 +172,7 @@ def record(
                 chat_title=context.chat_title,
                 sender_username=context.sender_username,
                 received_at=utcnow(),
-                content_id=content.id if content is not None else None,
+                content_id=content_id,
                 kind=kind,
                 signals={
                     **signals.values,
@@ -188,6 +213,13 @@ def record(
                 tuple(match_ids),
                 sighting.content_id,
             )
+    except OperationalError as exc:
+        if (
+            lock_timeout_ms is not None
+            and getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE
+        ):
+            raise LockBusy(str(exc.orig)) from None
+        raise
     except IntegrityError:
         # Lost a race on (platform, message_id): answer with the winner's recording.
         with store.session() as s:

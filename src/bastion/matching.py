@@ -16,11 +16,12 @@ Videos are matched two ways, both through PDQ indexes of frame hashes:
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from bastion.banks.model import Bank, Category, Kind
 from bastion.hashing import MediaHashes
@@ -136,6 +137,23 @@ class MatchResult:
 
 
 @dataclass(frozen=True, slots=True)
+class _Entry:
+    """What a match reports of a bank entry. Entries never change once listed (only removal,
+    which `refresh` applies), so these are kept in memory for entries that have matched."""
+
+    id: int
+    bank_id: int
+    signal_type: str
+    value: str
+    category: str
+    source_label: str | None
+    source_id: str | None
+
+
+ENTRY_CACHE_SIZE = 20_000  # entries that matched recently; listed videos' frame sets are not kept
+
+
+@dataclass(frozen=True, slots=True)
 class _Hit:
     entry_id: int
     distance: int
@@ -172,6 +190,8 @@ class Matcher:
         self._frame_entry: dict[int, int] = {}
         self._entry_frames: dict[int, list[int]] = {}
         self._next_frame = 1
+        self._entry_cache: dict[int, _Entry] = {}
+        self._entry_lock = threading.Lock()
         self.refresh()
 
     @property
@@ -268,6 +288,9 @@ class Matcher:
         return len(new)
 
     def _remove(self, ids: list[int]) -> None:
+        with self._entry_lock:
+            for i in ids:
+                self._entry_cache.pop(i, None)
         if ids:
             self._index.remove(np.asarray(ids, dtype=np.int64))  # absent ids are ignored
         frames = []
@@ -319,13 +342,30 @@ class Matcher:
             results.append(self._resolve(found, notes[qi]))
         return results
 
-    def _entries(self, ids: set[int]) -> dict[int, BankEntryRow]:
-        if not ids:
-            return {}
+    def _entries(self, ids: set[int]) -> dict[int, _Entry]:
+        """The listed entries `ids`, from memory when they matched before (one query for the
+        rest): a forwarded picture that matches again costs no database round trip."""
+        with self._entry_lock:
+            found = {i: e for i in ids if (e := self._entry_cache.get(i)) is not None}
+        missing = ids - found.keys()
+        if not missing:
+            return found
         with self.store.session() as s:
-            return {
-                r.id: r for r in s.scalars(select(BankEntryRow).where(BankEntryRow.id.in_(ids)))
+            rows = s.scalars(select(BankEntryRow).where(BankEntryRow.id.in_(missing))).all()
+            fetched = {
+                r.id: _Entry(
+                    r.id, r.bank_id, r.signal_type, r.value, r.category, r.source_label, r.source_id
+                )
+                for r in rows
             }
+        with self._entry_lock:
+            for entry in fetched.values():
+                if entry.signal_type == "vpdq":
+                    continue
+                if len(self._entry_cache) >= ENTRY_CACHE_SIZE:
+                    del self._entry_cache[next(iter(self._entry_cache))]  # the oldest
+                self._entry_cache[entry.id] = entry
+        return found | fetched
 
     def _match_exact(self, queries: Sequence[Query], found: list[list[int]]) -> None:
         wanted: dict[tuple[str, str], list[int]] = {}
@@ -335,23 +375,31 @@ class Matcher:
                     wanted.setdefault((signal_type, value_key(signal_type, value)), []).append(qi)
         if not wanted or not self._banks:
             return
-        by_type: dict[str, list[str]] = {}
-        for signal_type, key in wanted:
-            by_type.setdefault(signal_type, []).append(key)
+        pairs = list(wanted)
         with self.store.session() as s:
-            for signal_type, keys in by_type.items():
-                for start in range(0, len(keys), 500):
-                    rows = s.execute(
-                        select(BankEntryRow.id, BankEntryRow.value_key).where(
-                            BankEntryRow.signal_type == signal_type,
-                            BankEntryRow.value_key.in_(keys[start : start + 500]),
-                            BankEntryRow.removed_change_id.is_(None),
-                            BankEntryRow.bank_id.in_(list(self._banks)),
-                        )
+            # An upload's md5, sha1 and sha256 go in one statement (one round trip, not three).
+            for start in range(0, len(pairs), 500):
+                by_type: dict[str, list[str]] = {}
+                for signal_type, key in pairs[start : start + 500]:
+                    by_type.setdefault(signal_type, []).append(key)
+                rows = s.execute(
+                    select(BankEntryRow.id, BankEntryRow.signal_type, BankEntryRow.value_key).where(
+                        or_(
+                            *(
+                                and_(
+                                    BankEntryRow.signal_type == signal_type,
+                                    BankEntryRow.value_key.in_(keys),
+                                )
+                                for signal_type, keys in by_type.items()
+                            )
+                        ),
+                        BankEntryRow.removed_change_id.is_(None),
+                        BankEntryRow.bank_id.in_(list(self._banks)),
                     )
-                    for entry_id, key in rows:
-                        for qi in wanted[(signal_type, key)]:
-                            found[qi].append(entry_id)
+                )
+                for entry_id, signal_type, key in rows:
+                    for qi in wanted[(signal_type, key)]:
+                        found[qi].append(entry_id)
 
     def _radius(self) -> int:
         return min(max((b.pdq_threshold for b in self._banks.values()), default=0), MAX_THRESHOLD)
@@ -397,11 +445,11 @@ class Matcher:
         """The active bank of each entry (entries of other banks are left out)."""
         if not entry_ids:
             return {}
-        with self.store.session() as s:
-            rows = s.execute(
-                select(BankEntryRow.id, BankEntryRow.bank_id).where(BankEntryRow.id.in_(entry_ids))
-            ).all()
-        return {entry: self._banks[bank] for entry, bank in rows if bank in self._banks}
+        return {
+            i: self._banks[e.bank_id]
+            for i, e in self._entries(entry_ids).items()
+            if e.bank_id in self._banks
+        }
 
     def _match_video(self, queries: Sequence[Query], found: list[list[_Hit]]) -> None:
         for qi, q in enumerate(queries):
@@ -467,7 +515,7 @@ class Matcher:
                 )
         return hits
 
-    def _match_of(self, row: BankEntryRow, hit: _Hit) -> Match:
+    def _match_of(self, row: _Entry, hit: _Hit) -> Match:
         bank = self._banks[row.bank_id]
         threshold = {
             "pdq": bank.pdq_threshold,

@@ -16,6 +16,7 @@ from bastion.decisions import Context, Signals
 from bastion.hashing import MediaHashes, hash_bytes
 from bastion.keys import Role
 from bastion.matching import Query
+from bastion.media.sniff import SNIFF_BYTES, sniff
 from bastion.service import answers
 from bastion.service.auth import Principal, require, roles_extra
 from bastion.service.errors import ERROR_SCHEMA, ApiError
@@ -42,6 +43,11 @@ ERRORS = {
 EVIDENCE_VERDICTS = ("block", "review")
 # Batches up to this size are matched on the event loop (about 0.2 ms a hash at 1M entries).
 INLINE_LOOKUPS = 16
+INLINE_LOCK_MS = 100
+ANIMATED = (
+    "GIF",
+    "WEBP",
+)  # may be animations, which are hashed as videos (vPDQ)  # longest a recording on the event loop may wait for a lock
 # A malformed upload is a 4xx naming the problem, unless its exact digests matched a list.
 MALFORMED = {"empty": 422, "truncated": 422, "corrupt": 422, "bomb": 413, "too_large": 413}
 
@@ -105,10 +111,15 @@ def post_media(
     if hashed is not None:
         runtime.metrics.cache_hits.labels("memory").inc()
     else:
-        hashed = _from_store(runtime, sha256, file.filename or "upload")
+        # The store keeps plain PDQ only: with the views on, a still picture is hashed again
+        # (its views need the pixels), or another process would answer the same bytes without
+        # them (docs/robustness.md). Videos and animations are worth the look-up.
+        still = sniff(data[:SNIFF_BYTES])
+        if runtime.settings.pdq_views and still.is_image and still.format not in ANIMATED:
+            hashed = None
+        else:
+            hashed = _from_store(runtime, sha256, file.filename or "upload")
         if hashed is not None and hashed.pdq is not None and runtime.settings.pdq_views:
-            # The store keeps plain PDQ only; the views need the picture, or another process
-            # would answer the same bytes without them (docs/robustness.md).
             hashed = None
         if hashed is None:
             hashed = hash_bytes(
@@ -185,8 +196,8 @@ async def post_lookup(
     request: Request, body: LookupRequest, principal: Principal = require(*PLATFORM)
 ) -> LookupResponse:
     """Async on purpose: the common case (a few hashes, nothing listed, no context) is pure
-    computation of well under a millisecond, so it runs on the event loop; big batches and
-    anything that writes a record go to the thread pool."""
+    computation of well under a millisecond, so it runs on the event loop; big batches go to
+    the thread pool, and so do records, but for a single one on PostgreSQL (below)."""
     runtime = request.app.state.runtime
     started = time.perf_counter()
     queries = [_lookup_query(i, item) for i, item in enumerate(body.items)]
@@ -194,11 +205,24 @@ async def post_lookup(
         results = await run_in_threadpool(runtime.match, queries)
     else:
         results = runtime.match(queries)
-    records = any(
-        item.context is not None or result.matches
+    records = sum(
+        1
         for item, result in zip(body.items, results, strict=True)
+        if item.context is not None or result.matches
     )
-    if records:
+    if records == 1 and runtime.store.dialect == "postgresql":
+        # A single item to record (a match, or a context) is recorded right here: a trip to
+        # the thread pool costs a matched lookup two turns of a busy event loop (tens of ms at
+        # concurrency 32), more than the few milliseconds this blocks the loop. Its lock wait
+        # is bounded, so a long transaction elsewhere cannot stall the loop: past the bound,
+        # nothing was written and the thread pool records it instead.
+        try:
+            out = _lookup_answers(runtime, body, queries, results, principal, INLINE_LOCK_MS)
+        except decisions.LockBusy:
+            out = await run_in_threadpool(
+                _lookup_answers, runtime, body, queries, results, principal
+            )
+    elif records:
         out = await run_in_threadpool(_lookup_answers, runtime, body, queries, results, principal)
     else:
         out = _lookup_answers(runtime, body, queries, results, principal)
@@ -225,7 +249,9 @@ def _lookup_query(i: int, item) -> Query:
     return Query(exact=exact, pdq=pdq)
 
 
-def _lookup_answers(runtime, body: LookupRequest, queries, results, principal) -> list[Verdict]:
+def _lookup_answers(
+    runtime, body: LookupRequest, queries, results, principal, lock_timeout_ms: int | None = None
+) -> list[Verdict]:
     """Decide each item; record those with a context or a match (this part may write)."""
     out = []
     for item, query, result in zip(body.items, queries, results, strict=True):
@@ -252,6 +278,7 @@ def _lookup_answers(runtime, body: LookupRequest, queries, results, principal) -
                 kind="lookup",
                 api_key_prefix=principal.key.prefix,
                 actor=principal.actor,
+                lock_timeout_ms=lock_timeout_ms,
             )
             if recorded.duplicate:
                 out.append(answers.replay(runtime.store, recorded.sighting_id))

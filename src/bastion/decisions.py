@@ -156,9 +156,8 @@ def record(
         with store.session() as s:
             if lock_timeout_ms is not None and store.dialect == "postgresql":
                 s.execute(text(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}"))
-            existing = find_sighting(s, context.platform, context.message_id)
-            if existing is not None:
-                return _recorded(s, existing, duplicate=True)
+            # No look-up first: a repeated (platform, message id) breaks the unique constraint
+            # on insert and is answered below, which spares every new sighting a round trip.
             content_id = upsert_content(s, hashed, "image") if hashed is not None else None
             sighting = SightingRow(
                 platform=context.platform,

@@ -102,10 +102,15 @@ def post_media(
     runtime = request.app.state.runtime
     started = time.perf_counter()
     ctx = _context(context)
-    existing = _existing(runtime, ctx)
-    if existing is not None:
-        return existing
     data = _read_limited(file, runtime.settings.max_upload_bytes)
+    kind = sniff(data[:SNIFF_BYTES])
+    still = kind.is_image and kind.format not in ANIMATED
+    if not still:
+        # A retry of a video is answered before decoding it again. A still picture costs less
+        # to hash again than a look-up costs every new upload: its retry is found on recording.
+        existing = _existing(runtime, ctx)
+        if existing is not None:
+            return existing
     sha256 = hashlib.sha256(data).hexdigest()
     hashed = runtime.content_cache.get(sha256)
     if hashed is not None:
@@ -114,8 +119,7 @@ def post_media(
         # The store keeps plain PDQ only: with the views on, a still picture is hashed again
         # (its views need the pixels), or another process would answer the same bytes without
         # them (docs/robustness.md). Videos and animations are worth the look-up.
-        still = sniff(data[:SNIFF_BYTES])
-        if runtime.settings.pdq_views and still.is_image and still.format not in ANIMATED:
+        if runtime.settings.pdq_views and still:
             hashed = None
         else:
             hashed = _from_store(runtime, sha256, file.filename or "upload")

@@ -12,6 +12,7 @@ from bastion import keys
 from bastion.keys import Role
 from bastion.service.app import create_app
 from bastion.service.settings import load_settings
+from bastion.store import Store
 
 OPEN = {"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
@@ -79,3 +80,53 @@ def test_every_role_is_refused_or_admitted_as_declared(client, secrets) -> None:
 def test_health_endpoints_are_open(client) -> None:
     assert client.get("/healthz").status_code == 200
     assert client.get("/readyz").status_code in (200, 503)
+
+
+def test_the_lookup_fast_path_answers_as_the_application_does_and_hands_over_the_rest(
+    tmp_path,
+) -> None:
+    """POST /v1/lookup is answered outside FastAPI once a platform key is in the key cache:
+    the same JSON as the route gives; anything unusual still gets the application's answer."""
+    db = tmp_path / "fast.db"
+    app = create_app(load_settings(database_url=f"sqlite:///{db}"))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        store = Store.open(f"sqlite:///{db}")
+        _, platform = keys.create_key(store, "platform", "fast", "tests")
+        _, reviewer = keys.create_key(store, "reviewer", "not-platform", "tests")
+        store.close()
+        registry = app.state.runtime.metrics.registry
+
+        def fast() -> float:
+            return registry.get_sample_value("bastion_lookup_fast_path_total")
+
+        body = {"items": [{"signals": {"pdq": "f" * 64, "md5": "0" * 32}}, {"signals": {}}]}
+        auth = {"Authorization": f"Bearer {platform}"}
+        first = c.post("/v1/lookup", json=body, headers=auth)  # key not cached yet: the route
+        assert first.status_code == 200 and fast() == 0
+        second = c.post("/v1/lookup", json=body, headers={"X-API-Key": platform})
+        assert second.status_code == 200 and fast() == 1
+        assert second.json() == first.json()
+        assert second.headers["content-type"] == "application/json"
+        handed_over = [
+            (c.post("/v1/lookup", content=b'{"items": [', headers=auth), 422, "invalid_request"),
+            (
+                c.post("/v1/lookup", json={"items": [{"signals": {"pdq": "zz"}}]}, headers=auth),
+                422,
+                "invalid_signal",
+            ),
+            (
+                c.post("/v1/lookup", json=body, headers={"Authorization": f"Bearer {reviewer}"}),
+                403,
+                "forbidden",
+            ),
+            (
+                c.post("/v1/lookup", json=body, headers={"Authorization": "Bearer nope"}),
+                401,
+                "unauthenticated",
+            ),
+            (c.post("/v1/lookup", json=body), 401, "unauthenticated"),
+        ]
+        for response, status, code in handed_over:
+            assert response.status_code == status, response.text
+            assert response.json()["error"]["code"] == code
+        assert fast() == 1

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse
 import bastion
 from bastion.hashing import limit_blas_threads
 from bastion.service import errors
+from bastion.service.fastpath import LookupFastPath
 from bastion.service.routers import accounts, admin, banks, jobs, legal, matches, media, reports
 from bastion.service.runtime import Runtime
 from bastion.service.settings import Settings, load_settings
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
     app.add_middleware(UploadLimit, limit=settings.max_upload_bytes)
+    app.add_middleware(LookupFastPath, state=app.state)  # outermost: added last
     for module in (media, matches, banks, jobs, reports, admin, accounts, legal):
         app.include_router(module.router)
     install_ui(app)  # the review UI under /ui; the /v1 API is unchanged

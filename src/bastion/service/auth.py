@@ -58,13 +58,12 @@ class KeyCache:
             self._entries[secret] = (time.monotonic() + self.ttl, key)
 
 
-def _secret_from(request: Request) -> str | None:
-    header = request.headers.get("authorization")
-    if header:
-        scheme, _, value = header.partition(" ")
+def secret_from_headers(authorization: str | None, api_key: str | None) -> str | None:
+    """The key from `Authorization: Bearer <key>`, else from `X-API-Key`."""
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
         if scheme.lower() == "bearer" and value.strip():
             return value.strip()
-    api_key = request.headers.get("x-api-key")
     return api_key.strip() if api_key else None
 
 
@@ -72,7 +71,9 @@ async def authenticate(request: Request) -> Principal:
     """On the event loop: a cached key costs no thread hop; a miss reads the store in the
     thread pool, so a slow database never stalls the loop."""
     runtime = request.app.state.runtime
-    secret = _secret_from(request)
+    secret = secret_from_headers(
+        request.headers.get("authorization"), request.headers.get("x-api-key")
+    )
     if not secret:
         raise ApiError(
             401, "unauthenticated", "an API key is required (Authorization: Bearer <key>)"

@@ -21,6 +21,13 @@ def _body(code: str, message: str, field: str | None = None) -> dict[str, object
     return {"error": {"code": code, "message": message, "field": field}}
 
 
+def error_body(code: str, message: str, field: str | None = None) -> bytes:
+    """The JSON of an error, for plain ASGI code that answers without the application."""
+    return JSONResponse(_body(code, message, field)).body
+
+
+UNEXPECTED = ("internal_error", "unexpected server error; it has been logged")
+
 ERROR_SCHEMA = {
     "type": "object",
     "properties": {
@@ -61,6 +68,4 @@ def install(app: FastAPI) -> None:
         import logging
 
         logging.getLogger("bastion.service").exception("unexpected error")
-        return JSONResponse(
-            _body("internal_error", "unexpected server error; it has been logged"), 500
-        )
+        return JSONResponse(_body(*UNEXPECTED), 500)

@@ -23,6 +23,11 @@ class Metrics:
             buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5),
             registry=self.registry,
         )
+        self.fast_lookups = Counter(
+            "bastion_lookup_fast_path_total",
+            "Lookups answered by the plain ASGI fast path (others went through the application)",
+            registry=self.registry,
+        )
         self.cache_hits = Counter(
             "bastion_content_cache_hits_total",
             "Uploads answered without decoding",

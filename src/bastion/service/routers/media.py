@@ -202,9 +202,23 @@ async def post_lookup(
     """Async on purpose: the common case (a few hashes, nothing listed, no context) is pure
     computation of well under a millisecond, so it runs on the event loop; big batches go to
     the thread pool, and so do records, but for a single one on PostgreSQL (below)."""
-    runtime = request.app.state.runtime
+    return await lookup(request.app.state.runtime, body, principal)
+
+
+def lookup_queries(body: LookupRequest) -> list[Query]:
+    """The items' signals as queries; raises ApiError naming the first bad one (before
+    anything is matched or written)."""
+    return [_lookup_query(i, item) for i, item in enumerate(body.items)]
+
+
+async def lookup(
+    runtime, body: LookupRequest, principal: Principal, queries: list[Query] | None = None
+) -> LookupResponse:
+    """A lookup from parsed request to answer: the route above and the fast path
+    (service/fastpath.py) both answer through here."""
     started = time.perf_counter()
-    queries = [_lookup_query(i, item) for i, item in enumerate(body.items)]
+    if queries is None:
+        queries = lookup_queries(body)
     if len(queries) > INLINE_LOOKUPS:
         results = await run_in_threadpool(runtime.match, queries)
     else:

@@ -80,17 +80,24 @@ class Layout:
 
         `always_probe` uses the tables even where a scan would be cheaper (tests, benchmarks).
         """
-        linear_cost = n * SCAN_COST
-        if self.tables == 0:
-            return Plan(None, linear_cost)
-        radii, probes = _table_radii(self.tables, self.key_bits, radius)
-        load = n / 2.0**self.key_bits
-        cost = float(probes.sum()) * (PROBE_COST + CANDIDATE_COST * load)
-        if always_probe:
-            return Plan((radii, probes), cost)
-        if (radii == self.key_bits).any() or probes.max() > MAX_PROBES or cost >= linear_cost:
-            return Plan(None, linear_cost)
+        return _plan(self, n, radius, always_probe)
+
+
+@functools.lru_cache(maxsize=1024)
+def _plan(layout: Layout, n: int, radius: int, always_probe: bool) -> Plan:
+    """Cached: a service lookup plans each query alone, and the few numpy reductions here
+    cost as much as the search kernel's own candidate checks."""
+    linear_cost = n * SCAN_COST
+    if layout.tables == 0:
+        return Plan(None, linear_cost)
+    radii, probes = _table_radii(layout.tables, layout.key_bits, radius)
+    load = n / 2.0**layout.key_bits
+    cost = float(probes.sum()) * (PROBE_COST + CANDIDATE_COST * load)
+    if always_probe:
         return Plan((radii, probes), cost)
+    if (radii == layout.key_bits).any() or probes.max() > MAX_PROBES or cost >= linear_cost:
+        return Plan(None, linear_cost)
+    return Plan((radii, probes), cost)
 
 
 @functools.lru_cache(maxsize=256)
@@ -111,6 +118,11 @@ def _table_radii(tables: int, key_bits: int, radius: int) -> tuple[np.ndarray, n
 class Plan:
     tables: tuple[np.ndarray, np.ndarray] | None  # (radii, probe counts), None: scan linearly
     cost: float
+    max_radius: int = 0  # the largest per-table radius
+
+    def __post_init__(self) -> None:
+        if self.tables is not None:
+            object.__setattr__(self, "max_radius", int(self.tables[0].max()))
 
 
 def ball_volume(bits: int, radius: int) -> int:
@@ -237,7 +249,7 @@ class Segment:
             self.rows,
             radii,
             probes,
-            flips(b, int(radii.max())),
+            flips(b, plan.max_radius),
             self._key_masks,
             radius,
             budget,

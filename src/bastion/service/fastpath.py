@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from bastion.service.auth import Principal, secret_from_headers
 from bastion.service.errors import UNEXPECTED, ApiError, error_body
+from bastion.service.routers.media import PLATFORM, lookup, lookup_queries
 from bastion.service.schemas import LookupRequest
 
 log = logging.getLogger(__name__)
@@ -49,16 +50,12 @@ class LookupFastPath:
         if principal is not None:
             try:
                 request = LookupRequest.model_validate_json(body)
-                from bastion.service.routers.media import lookup_queries
-
                 queries = lookup_queries(request)
             except (ValidationError, ApiError, ValueError):
                 request = None  # the application names the problem in its own error body
         if request is None:
             await self.app(scope, _replay(body, complete, receive), send)
             return
-        from bastion.service.routers.media import lookup
-
         try:
             answer = await lookup(self.state.runtime, request, principal, queries)
             status, payload = 200, answer.model_dump_json().encode()
@@ -81,8 +78,6 @@ class LookupFastPath:
     def _principal(self, scope, headers: dict[bytes, bytes]) -> Principal | None:
         """A key this process verified within the key cache's lifetime, allowed to look up;
         anything else (unknown, uncached, expired, wrong role) is the application's to answer."""
-        from bastion.service.routers.media import PLATFORM
-
         runtime = self.state.runtime
         secret = secret_from_headers(
             headers.get(b"authorization", b"").decode("latin-1"),

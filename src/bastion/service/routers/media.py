@@ -43,11 +43,8 @@ ERRORS = {
 EVIDENCE_VERDICTS = ("block", "review")
 # Batches up to this size are matched on the event loop (about 0.2 ms a hash at 1M entries).
 INLINE_LOOKUPS = 16
-INLINE_LOCK_MS = 100
-ANIMATED = (
-    "GIF",
-    "WEBP",
-)  # may be animations, which are hashed as videos (vPDQ)  # longest a recording on the event loop may wait for a lock
+INLINE_LOCK_MS = 100  # longest a recording on the event loop may wait for a lock
+ANIMATED = ("GIF", "WEBP")  # may be animations, which are hashed as videos (vPDQ)
 # A malformed upload is a 4xx naming the problem, unless its exact digests matched a list.
 MALFORMED = {"empty": 422, "truncated": 422, "corrupt": 422, "bomb": 413, "too_large": 413}
 
@@ -270,8 +267,10 @@ def _lookup_query(i: int, item) -> Query:
 def _lookup_answers(
     runtime, body: LookupRequest, queries, results, principal, lock_timeout_ms: int | None = None
 ) -> list[Verdict]:
-    """Decide each item; record those with a context or a match (this part may write)."""
+    """Decide each item; record those with a context or a match (this part may write).
+    Verdicts are counted once all are recorded: a LockBusy part-way means a second call."""
     out = []
+    counted = []
     for item, query, result in zip(body.items, queries, results, strict=True):
         decision = runtime.policy.decide(result)
         hashes = Hashes(
@@ -301,6 +300,8 @@ def _lookup_answers(
             if recorded.duplicate:
                 out.append(answers.replay(runtime.store, recorded.sighting_id))
                 continue
-        runtime.metrics.verdicts.labels(decision.verdict, decision.rule).inc()
+        counted.append(decision)
         out.append(answers.fresh(result, decision, hashes, recorded))
+    for decision in counted:
+        runtime.metrics.verdicts.labels(decision.verdict, decision.rule).inc()
     return out

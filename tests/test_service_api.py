@@ -408,6 +408,32 @@ def test_keys_created_and_revoked_over_the_api(service) -> None:
     )
 
 
+def test_a_key_in_constant_use_is_refused_within_the_cache_lifetime_of_its_revocation(
+    service,
+) -> None:
+    """Keys in use are re-read in the background before their cache entry expires: that must
+    not keep a revoked key alive. Used without pause, it is refused within the cache's 1 s."""
+    admin = service.client("admin")
+    r = admin.post("/v1/keys", json={"role": "platform", "name": "busy"})
+    import httpx
+
+    edge = httpx.Client(
+        base_url=service.url, headers={"Authorization": f"Bearer {r.json()['key']}"}
+    )
+    body = {"items": [{"signals": {"pdq": "f" * 64}}]}
+    started = time.monotonic()
+    while time.monotonic() - started < 2.5:  # several cache lifetimes, re-read ahead each time
+        assert edge.post("/v1/lookup", json=body).status_code == 200
+    assert admin.delete(f"/v1/keys/{r.json()['prefix']}").json()["status"] == "revoked"
+    revoked = time.monotonic()
+    codes = []
+    while time.monotonic() - revoked < 2.0:
+        codes.append((time.monotonic() - revoked, edge.post("/v1/lookup", json=body).status_code))
+    refused = [t for t, code in codes if code == 401]
+    assert refused and refused[0] < 1.3, codes[:3]
+    assert all(code == 401 for t, code in codes if t >= refused[0])
+
+
 def test_health_readiness_metrics_and_policy(service) -> None:
     anon = service.anonymous()
     assert anon.get("/healthz").json() == {"status": "ok"}

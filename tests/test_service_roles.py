@@ -130,3 +130,26 @@ def test_the_lookup_fast_path_answers_as_the_application_does_and_hands_over_the
             assert response.status_code == status, response.text
             assert response.json()["error"]["code"] == code
         assert fast() == 1
+
+
+def test_a_key_in_use_is_re_read_ahead_of_expiry_by_one_caller(monkeypatch) -> None:
+    """Past half its life an entry is handed out for refresh once, and stays served meanwhile:
+    requests in flight never all find a busy key expired and all read the store at once."""
+    from bastion.service import auth
+
+    now = [100.0]
+    monkeypatch.setattr(auth.time, "monotonic", lambda: now[0])
+    cache = auth.KeyCache(ttl=4.0)
+    key = object()
+    assert cache.get("s") == (False, None, False)
+    cache.put("s", key)
+    assert cache.get("s") == (True, key, False)
+    now[0] = 102.5  # past half its life: one caller refreshes, the others go on
+    assert cache.get("s") == (True, key, True)
+    assert cache.get("s") == (True, key, False)
+    cache.refresh_failed("s")  # a failed re-read lets a later caller try again
+    assert cache.get("s") == (True, key, True)
+    now[0] = 104.0  # never re-read: it expires on time, revocation is not delayed
+    assert cache.get("s") == (False, None, False)
+    cache.put("s", None)  # an unknown or revoked key is cached as such
+    assert cache.get("s") == (True, None, False)

@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from threading import Lock
 
 from fastapi import Depends, Request
-from starlette.concurrency import run_in_threadpool
 
-from bastion import keys
 from bastion.keys import ApiKey, Role
 from bastion.service.errors import ApiError
 
@@ -35,27 +33,54 @@ class Principal:
         return self.key.role.value
 
 
+@dataclass(slots=True)
+class _Cached:
+    key: ApiKey | None
+    expires: float
+    refresh_after: float
+    refreshing: bool = False
+
+
 class KeyCache:
-    """Verified keys for a few seconds, so most requests need no database read. Revocation
-    and expiry therefore take effect within `ttl` seconds."""
+    """Verified keys for `ttl` seconds, so most requests need no database read. Revocation
+    and expiry therefore take effect within `ttl` seconds.
+
+    A key in use is re-read ahead of time: once an entry is past half its life, exactly one
+    caller is told to refresh it (in the background) while every request goes on using it.
+    A busy key therefore never expires under load: without this, every `ttl` seconds all the
+    requests in flight found it expired at once and each read the store (a stampede that
+    stalled lookups for up to a second)."""
 
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
-        self._entries: dict[str, tuple[float, ApiKey | None]] = {}
+        self._entries: dict[str, _Cached] = {}
         self._lock = Lock()
 
-    def get(self, secret: str) -> tuple[bool, ApiKey | None]:
+    def get(self, secret: str) -> tuple[bool, ApiKey | None, bool]:
+        """(cached, key, refresh): `refresh` is True for the one caller that should re-read it."""
+        now = time.monotonic()
         with self._lock:
             hit = self._entries.get(secret)
-        if hit is None or hit[0] < time.monotonic():
-            return False, None
-        return True, hit[1]
+            if hit is None or hit.expires <= now:
+                return False, None, False
+            refresh = not hit.refreshing and hit.refresh_after <= now
+            if refresh:
+                hit.refreshing = True
+            return True, hit.key, refresh
 
     def put(self, secret: str, key: ApiKey | None) -> None:
+        now = time.monotonic()
         with self._lock:
             if len(self._entries) > 10_000:
                 self._entries.clear()
-            self._entries[secret] = (time.monotonic() + self.ttl, key)
+            self._entries[secret] = _Cached(key, now + self.ttl, now + self.ttl / 2)
+
+    def refresh_failed(self, secret: str) -> None:
+        """Let a later caller try again (the entry still expires on time)."""
+        with self._lock:
+            hit = self._entries.get(secret)
+            if hit is not None:
+                hit.refreshing = False
 
 
 def secret_from_headers(authorization: str | None, api_key: str | None) -> str | None:
@@ -69,7 +94,7 @@ def secret_from_headers(authorization: str | None, api_key: str | None) -> str |
 
 async def authenticate(request: Request) -> Principal:
     """On the event loop: a cached key costs no thread hop; a miss reads the store in the
-    thread pool, so a slow database never stalls the loop."""
+    thread pool, so a slow database never stalls the loop (`Runtime.key_for`)."""
     runtime = request.app.state.runtime
     secret = secret_from_headers(
         request.headers.get("authorization"), request.headers.get("x-api-key")
@@ -78,12 +103,7 @@ async def authenticate(request: Request) -> Principal:
         raise ApiError(
             401, "unauthenticated", "an API key is required (Authorization: Bearer <key>)"
         )
-    cached, key = runtime.key_cache.get(secret)
-    if not cached:
-        key = await run_in_threadpool(keys.find_key, runtime.store, secret)
-        runtime.key_cache.put(secret, key)
-        if key is not None:
-            await run_in_threadpool(runtime.note_key_use, key)
+    key = await runtime.key_for(secret)
     if key is None or not key.usable():
         raise ApiError(401, "unauthenticated", "the API key is unknown, revoked or expired")
     client = request.client.host if request.client else None

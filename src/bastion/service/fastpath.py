@@ -85,7 +85,7 @@ class LookupFastPath:
         )
         if not secret:
             return None
-        cached, key = runtime.key_cache.get(secret)
+        cached, key = runtime.cached_key(secret)
         if not cached or key is None or not key.usable() or key.role not in PLATFORM:
             return None
         client = scope.get("client")

@@ -9,6 +9,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 
+from starlette.concurrency import run_in_threadpool
+
 from bastion import keys
 from bastion.hashing import MediaHashes
 from bastion.index_snapshots import open_matcher
@@ -70,6 +72,7 @@ class Runtime:
         self.refresh_error: str | None = None
         self._key_touched: dict[int, float] = {}
         self._refresher: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()  # background key re-reads
         self.metrics.index_entries.set(self.matcher.pdq_entries)
 
     # -- matching ----------------------------------------------------------------------------
@@ -95,8 +98,6 @@ class Runtime:
         return time.monotonic() - self.last_refresh
 
     async def _refresh_loop(self) -> None:
-        from starlette.concurrency import run_in_threadpool
-
         while True:
             await asyncio.sleep(self.settings.index_refresh_seconds)
             await run_in_threadpool(self.refresh)
@@ -108,9 +109,42 @@ class Runtime:
     async def stop(self) -> None:
         if self._refresher is not None:
             self._refresher.cancel()
+        for task in list(self._tasks):
+            task.cancel()
         self.store.close()
 
     # -- keys --------------------------------------------------------------------------------
+
+    def cached_key(self, secret: str) -> tuple[bool, ApiKey | None]:
+        """(cached, key) from this process's key cache, without waiting on the store; starts
+        the background re-read of a key in use once its entry is half-way to expiry."""
+        cached, key, refresh = self.key_cache.get(secret)
+        if refresh:
+            task = asyncio.get_running_loop().create_task(self._refresh_key(secret))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return cached, key
+
+    async def key_for(self, secret: str) -> ApiKey | None:
+        """The key for `secret` (None: unknown), from the cache or else read in the thread pool."""
+        cached, key = self.cached_key(secret)
+        if cached:
+            return key
+        return await run_in_threadpool(self._read_key, secret)
+
+    def _read_key(self, secret: str) -> ApiKey | None:
+        key = keys.find_key(self.store, secret)
+        self.key_cache.put(secret, key)
+        if key is not None:
+            self.note_key_use(key)
+        return key
+
+    async def _refresh_key(self, secret: str) -> None:
+        try:
+            await run_in_threadpool(self._read_key, secret)
+        except Exception as exc:  # requests go on with the cached key until it expires
+            self.key_cache.refresh_failed(secret)
+            log.warning("API key re-read failed: %s: %s", type(exc).__name__, exc)
 
     def note_key_use(self, key: ApiKey) -> None:
         """Record last use at most once a minute per key (not a write per request)."""

@@ -26,6 +26,7 @@ import json
 import os
 import random
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -220,6 +221,9 @@ def main() -> None:
         )
 
     port = 8799
+    with socket.socket() as probe:  # another server there would answer in place of this one
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            sys.exit(f"port {port} on 127.0.0.1 is taken: stop what listens there first")
     env = {
         **os.environ,
         "BASTION_DATABASE_URL": args.database_url,

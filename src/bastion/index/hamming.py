@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import numba as nb
 import numpy as np
+from llvmlite import ir
 from numba import types
+from numba.core import cgutils
 from numba.extending import intrinsic
 
 
@@ -26,6 +28,30 @@ def _popcount(typingctx, x):
 
     def codegen(context, builder, signature, args):
         return builder.ctpop(args[0])
+
+    return sig, codegen
+
+
+@intrinsic
+def _prefetch(typingctx, array, offset):
+    """Start fetching element `offset` of a C-contiguous array (flat index) into the cache.
+
+    A prefetch never faults and changes nothing, so it needs no bounds check. Issued a phase
+    ahead, the random reads of a search overlap many more than the processor finds alone."""
+    sig = types.void(array, types.int64)
+
+    def codegen(context, builder, signature, args):
+        data = context.make_array(signature.args[0])(context, builder, args[0]).data
+        address = builder.bitcast(builder.gep(data, [args[1]]), ir.IntType(8).as_pointer())
+        i32 = ir.IntType(32)
+        function = cgutils.get_or_insert_function(
+            builder.module,
+            ir.FunctionType(ir.VoidType(), [address.type, i32, i32, i32]),
+            "llvm.prefetch.p0",
+        )
+        # read, high temporal locality, data cache
+        builder.call(function, [address, i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
 
     return sig, codegen
 
@@ -179,7 +205,10 @@ def mih_search(
 
     Each query runs in phases (bucket ranges, candidate rows, distances, hits) so that each
     phase is a tight loop of independent memory reads the processor can overlap; fetching a
-    random code is a cache miss, and overlapping them is most of the speed.
+    random code is a cache miss, and overlapping them is most of the speed. Each phase also
+    prefetches what the next one reads (bucket records, then candidate rows, then their codes):
+    a prefetch does not wait, so far more misses are in flight than the processor's reorder
+    window allows (a one-query search at 1M codes: 127 us before, 41-48 us with).
     """
     n = words.shape[0]
     m = blocks.shape[0]
@@ -199,6 +228,11 @@ def mih_search(
         q0, q1, q2, q3 = qwords[qi, 0], qwords[qi, 1], qwords[qi, 2], qwords[qi, 3]
         nr = 0
         total = 0
+        for t in range(m):  # the bucket records this query needs, fetched all at once
+            key = np.int64(qkeys[qi, t])
+            for p in range(probe_counts[t]):
+                bucket = key ^ np.int64(flips[p])
+                _prefetch(blocks, (t * n_blocks + bucket // BLOCK) * blocks.shape[2])
         for t in range(m):
             key = np.int64(qkeys[qi, t])
             for p in range(probe_counts[t]):
@@ -241,6 +275,7 @@ def mih_search(
                 a = min(a, n)
                 b = min(b, n)
                 if b > a:
+                    _prefetch(rows, t * rows.shape[1] + a)
                     lo[nr] = a
                     hi[nr] = b
                     probe_table[nr] = t
@@ -258,7 +293,9 @@ def mih_search(
         for i in range(nr):
             t = probe_table[i]
             for j in range(lo[i], hi[i]):
-                cand[nc] = np.int64(rows[t, j])
+                row = np.int64(rows[t, j])
+                _prefetch(words, row * words.shape[1])
+                cand[nc] = row
                 cand_table[nc] = t
                 nc += 1
         for c in range(nc):

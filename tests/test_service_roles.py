@@ -153,3 +153,38 @@ def test_a_key_in_use_is_re_read_ahead_of_expiry_by_one_caller(monkeypatch) -> N
     assert cache.get("s") == (False, None, False)
     cache.put("s", None)  # an unknown or revoked key is cached as such
     assert cache.get("s") == (True, None, False)
+
+
+def test_concurrent_requests_with_an_uncached_key_read_it_once(client, monkeypatch) -> None:
+    """At start, or after a pause, every request in flight brings the same uncached key: one
+    store read answers them all (a failed read fails them all, and the next one reads again)."""
+    import asyncio
+    import threading
+    import time
+
+    runtime = client.app.state.runtime
+    _, secret = keys.create_key(runtime.store, "platform", "burst", "test")
+    reads = []
+    real = keys.find_key
+
+    def slow_find(store, s):
+        reads.append(threading.get_ident())
+        time.sleep(0.2)
+        if s == "bst_broken":
+            raise RuntimeError("store unavailable")
+        return real(store, s)
+
+    monkeypatch.setattr(keys, "find_key", slow_find)
+
+    async def burst(s: str):
+        return await asyncio.gather(
+            *(runtime.key_for(s) for _ in range(20)), return_exceptions=True
+        )
+
+    found = asyncio.run(burst(secret))
+    assert len(reads) == 1
+    assert {k.name for k in found} == {"burst"}
+    failed = asyncio.run(burst("bst_broken"))
+    assert len(reads) == 2 and all(isinstance(e, RuntimeError) for e in failed)
+    asyncio.run(burst("bst_broken"))
+    assert len(reads) == 3  # a failure is not cached

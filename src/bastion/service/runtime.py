@@ -73,6 +73,7 @@ class Runtime:
         self._key_touched: dict[int, float] = {}
         self._refresher: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()  # background key re-reads
+        self._reading: dict[str, asyncio.Future[ApiKey | None]] = {}  # key reads in flight
         self.metrics.index_entries.set(self.matcher.pdq_entries)
 
     # -- matching ----------------------------------------------------------------------------
@@ -126,11 +127,19 @@ class Runtime:
         return cached, key
 
     async def key_for(self, secret: str) -> ApiKey | None:
-        """The key for `secret` (None: unknown), from the cache or else read in the thread pool."""
+        """The key for `secret` (None: unknown), from the cache or else read in the thread pool:
+        once, however many requests bring the same uncached key at the same moment (at start,
+        or after a pause longer than the cache's lifetime)."""
         cached, key = self.cached_key(secret)
         if cached:
             return key
-        return await run_in_threadpool(self._read_key, secret)
+        reading = self._reading.get(secret)
+        if reading is None:
+            reading = asyncio.ensure_future(run_in_threadpool(self._read_key, secret))
+            self._reading[secret] = reading
+            reading.add_done_callback(lambda _: self._reading.pop(secret, None))
+        # shielded: a request that goes away does not cancel the others' read
+        return await asyncio.shield(reading)
 
     def _read_key(self, secret: str) -> ApiKey | None:
         key = keys.find_key(self.store, secret)

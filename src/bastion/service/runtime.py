@@ -153,7 +153,11 @@ class Runtime:
             await run_in_threadpool(self._read_key, secret)
         except Exception as exc:  # requests go on with the cached key until it expires
             self.key_cache.refresh_failed(secret)
-            log.warning("API key re-read failed: %s: %s", type(exc).__name__, exc)
+            # the exception's text may quote the statement's parameters (the key's hash)
+            log.warning(
+                "API key re-read failed (%s); the cached key serves until it expires",
+                type(exc).__name__,
+            )
 
     def note_key_use(self, key: ApiKey) -> None:
         """Record last use at most once a minute per key (not a write per request)."""

@@ -430,7 +430,7 @@ def test_a_key_in_constant_use_is_refused_within_the_cache_lifetime_of_its_revoc
     while time.monotonic() - revoked < 2.0:
         codes.append((time.monotonic() - revoked, edge.post("/v1/lookup", json=body).status_code))
     refused = [t for t, code in codes if code == 401]
-    assert refused and refused[0] < 1.3, codes[:3]
+    assert refused and refused[0] < 1.5, codes[:3]  # the 1 s lifetime and one store read
     assert all(code == 401 for t, code in codes if t >= refused[0])
 
 
